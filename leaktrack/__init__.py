@@ -1,0 +1,1 @@
+"""leaktrack: incident and data-leak response tracker."""
