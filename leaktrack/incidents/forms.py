@@ -31,7 +31,7 @@ class IncidentForm(FlaskForm):
     data_encrypted = BooleanField(
         _l("The leaked data was strongly encrypted and the key did not leak")
     )
-    risk_level = SelectField(_l("Risk to the people affected"), choices=[], validate_choice=False)
+    risk_level = SelectField(_l("Risk assessment"), choices=[], validate_choice=False)
     jurisdictions = StringField(
         _l("Jurisdictions (country codes, comma-separated, e.g. JP, US, EU)")
     )

@@ -160,3 +160,19 @@ def test_admin_adds_and_disables_a_user_with_audit(page_client, app):
         assert db.session.get(User, user_id).is_enabled is False
         actions = [e.action for e in db.session.query(AuditEvent).order_by(AuditEvent.seq)]
     assert actions[-2:] == ["user.created", "user.updated"]
+
+
+def test_login_page_follows_accept_language(client):
+    assert "サインイン" in client.get(
+        "/login", headers={"Accept-Language": "ja,en;q=0.5"}
+    ).get_data(as_text=True)
+    assert "Sign in" in client.get("/login", headers={"Accept-Language": "en-GB"}).get_data(
+        as_text=True
+    )
+
+
+def test_a_user_language_choice_sticks(page_client):
+    browser = page_client("responder")
+    browser.post("/language", data={"language": "ja"})
+    page = browser.get("/incidents").get_data(as_text=True)
+    assert 'lang="ja"' in page and "インシデント" in page
