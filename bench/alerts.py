@@ -41,7 +41,9 @@ def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=3000, help="alerts posted to each app")
     parser.add_argument("--connections", type=int, default=4, help="concurrent client connections")
-    parser.add_argument("--fingerprints", type=int, default=50, help="distinct alerts cycled through")
+    parser.add_argument(
+        "--fingerprints", type=int, default=50, help="distinct alerts cycled through"
+    )
     return parser.parse_args()
 
 
@@ -58,11 +60,27 @@ def _environment(folder: Path) -> dict[str, str]:
 def _prepare_database(env: dict[str, str]) -> str:
     """Migrate the database and register the benchmark's signed source; return its secret."""
     flask = [sys.executable, "-m", "flask", "--app", "leaktrack"]
-    subprocess.run([*flask, "db", "upgrade"], env=env, cwd=PRODUCT_DIR, check=True, capture_output=True)
+    subprocess.run(
+        [*flask, "db", "upgrade"], env=env, cwd=PRODUCT_DIR, check=True, capture_output=True
+    )
     created = subprocess.run(
-        [*flask, "sources", "create", SOURCE, "--format", "alertmanager", "--auth", "hmac",
-         "--rate-limit", "0"],
-        env=env, cwd=PRODUCT_DIR, check=True, capture_output=True, text=True,
+        [
+            *flask,
+            "sources",
+            "create",
+            SOURCE,
+            "--format",
+            "alertmanager",
+            "--auth",
+            "hmac",
+            "--rate-limit",
+            "0",
+        ],
+        env=env,
+        cwd=PRODUCT_DIR,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return next(w for w in created.stdout.split() if w.startswith("whsec_"))
 
@@ -71,15 +89,28 @@ def _measure(app: str, env: dict[str, str], secret: str, options) -> dict[str, f
     """Serve one app under gunicorn and time the client process against it."""
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", app],
-        env=env, cwd=PRODUCT_DIR,
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app,
+        ],
+        env=env,
+        cwd=PRODUCT_DIR,
     )
     try:
         _wait_for(port)
         context = multiprocessing.get_context("spawn")
         with context.Pool(1) as pool:
-            return pool.apply(_client, (port, secret, options.count, options.connections, options.fingerprints))
+            return pool.apply(
+                _client, (port, secret, options.count, options.connections, options.fingerprints)
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -101,7 +132,9 @@ def _client(port: int, secret: str, count: int, connections: int, fingerprints: 
             "Content-Type": "application/json",
             "webhook-id": webhook_id,
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(secret=secret, webhook_id=webhook_id, timestamp=timestamp, body=body),
+            "webhook-signature": sign(
+                secret=secret, webhook_id=webhook_id, timestamp=timestamp, body=body
+            ),
         }
         started = time.perf_counter()
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -132,9 +165,14 @@ def _alertmanager_payload(number: int) -> dict:
         "alerts": [
             {
                 "status": "firing",
-                "labels": {"alertname": "DLPBulkExport", "instance": f"fileserver-{number:02d}:9100",
-                           "severity": "critical"},
-                "annotations": {"summary": f"Bulk export of customer records from fileserver-{number:02d}"},
+                "labels": {
+                    "alertname": "DLPBulkExport",
+                    "instance": f"fileserver-{number:02d}:9100",
+                    "severity": "critical",
+                },
+                "annotations": {
+                    "summary": f"Bulk export of customer records from fileserver-{number:02d}"
+                },
                 "startsAt": "2026-11-27T22:14:05.123456789Z",
                 "endsAt": "0001-01-01T00:00:00Z",
                 "generatorURL": "http://prometheus:9090/graph",
@@ -169,12 +207,16 @@ def _wait_for(port: int) -> None:
 
 
 def _report(options, bare: dict, leaktrack: dict) -> None:
-    print(f"{options.count} signed Alertmanager alerts, {options.fingerprints} distinct fingerprints, "
-          f"{options.connections} connections, gunicorn --workers 2, SQLite file database")
+    print(
+        f"{options.count} signed Alertmanager alerts, {options.fingerprints} distinct fingerprints, "
+        f"{options.connections} connections, gunicorn --workers 2, SQLite file database"
+    )
     print(f"{'':>12} {'alerts/s':>10} {'p50 ms':>8} {'p99 ms':>8}  statuses")
     for name, figures in (("bare Flask", bare), ("leaktrack", leaktrack)):
-        print(f"{name:>12} {figures['rate']:>10.0f} {figures['p50_ms']:>8.2f} {figures['p99_ms']:>8.2f}  "
-              f"{figures['statuses']}")
+        print(
+            f"{name:>12} {figures['rate']:>10.0f} {figures['p50_ms']:>8.2f} {figures['p99_ms']:>8.2f}  "
+            f"{figures['statuses']}"
+        )
     print(f"ratio (leaktrack / bare): {leaktrack['rate'] / bare['rate']:.2f}")
 
 

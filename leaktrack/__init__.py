@@ -53,12 +53,14 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from leaktrack.alerts.views import api as alerts_api_bp
+    from leaktrack.alerts.views import bp as alerts_bp
     from leaktrack.api.views import bp as api_bp
     from leaktrack.auth.views import bp as auth_bp
     from leaktrack.incidents.api import bp as incidents_api_bp
     from leaktrack.incidents.views import bp as incidents_bp
 
-    for blueprint in (auth_bp, incidents_bp, api_bp, incidents_api_bp):
+    for blueprint in (auth_bp, incidents_bp, api_bp, incidents_api_bp, alerts_bp, alerts_api_bp):
         app.register_blueprint(blueprint)
     for name, blueprint in app.blueprints.items():
         if name.startswith("api"):
@@ -66,9 +68,10 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
+    from leaktrack.alerts.cli import sources_cli
     from leaktrack.audit.cli import audit_cli
     from leaktrack.auth.cli import tokens_cli, users_cli
     from leaktrack.scheduler import scheduler_command
 
-    for command in (users_cli, tokens_cli, audit_cli, scheduler_command):
+    for command in (users_cli, tokens_cli, audit_cli, sources_cli, scheduler_command):
         app.cli.add_command(command)

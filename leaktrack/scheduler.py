@@ -19,7 +19,9 @@ from leaktrack.extensions import db
 log = logging.getLogger(__name__)
 
 #: (job id, "module:function", trigger, trigger arguments)
-JOBS: tuple[tuple[str, str, str, dict], ...] = ()
+JOBS: tuple[tuple[str, str, str, dict], ...] = (
+    ("alerts-forget", "leaktrack.alerts.service:forget_old_deliveries", "interval", {"minutes": 5}),
+)
 
 
 def _resolve(path: str):
