@@ -103,6 +103,7 @@ def _measure(app: str, env: dict[str, str], secret: str, options) -> dict[str, f
         ],
         env=env,
         cwd=PRODUCT_DIR,
+        stderr=subprocess.DEVNULL,  # leaktrack still writes its request log; it is not shown
     )
     try:
         _wait_for(port)

@@ -6,6 +6,7 @@ like a bearer secret. It is sealed with AES-256-GCM under a key derived from
 """
 
 import base64
+import functools
 import os
 
 from cryptography.exceptions import InvalidTag
@@ -37,8 +38,12 @@ def seal(secret: str, *, data_key: str) -> str:
     return f"{key_id}:{base64.b64encode(nonce + sealed).decode()}"
 
 
+@functools.lru_cache(maxsize=256)
 def unseal(stored: str, *, data_key: str) -> str:
-    """The secret back from its stored form; ValueError if this data key cannot open it."""
+    """The secret back from its stored form; ValueError if this data key cannot open it.
+
+    Cached: every signed delivery needs its source's secret, and stored forms never change.
+    """
     key_id, material = _split(data_key)
     stored_id, _, encoded = stored.partition(":")
     if stored_id != key_id:

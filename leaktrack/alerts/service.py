@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
+from sqlalchemy.orm import joinedload
 
 from leaktrack.audit import service as audit
 from leaktrack.dbutil import dialect_insert
@@ -295,7 +296,9 @@ def record_alert(*, source: AlertSource, record: AlertRecord, now: datetime) -> 
 
 def _open_alert(source: AlertSource, fingerprint: str) -> Alert | None:
     return db.session.scalar(
-        select(Alert).where(Alert.source_id == source.id, Alert.open_fingerprint == fingerprint)
+        select(Alert)
+        .options(joinedload(Alert.incident))
+        .where(Alert.source_id == source.id, Alert.open_fingerprint == fingerprint)
     )
 
 

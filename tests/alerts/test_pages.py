@@ -167,3 +167,10 @@ def test_sources_create_command_refuses_a_taken_name(runner, make_source):
     )
     assert result.exit_code == 1
     assert "name" in result.output
+
+
+def test_alerts_page_and_webhook_errors_speak_japanese(app, page_client, sender):
+    page = page_client("responder").get("/alerts", headers={"Accept-Language": "ja"})
+    assert "アラートはまだありません。" in page.get_data(as_text=True)
+    response = sender("generic").post({"title": "x"}, headers={"Accept-Language": "ja"})
+    assert response.get_json()["fields"]["id"] == "必須です（空でない文字列）。"
