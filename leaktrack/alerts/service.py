@@ -258,10 +258,15 @@ def count_delivery(*, source: AlertSource, now: datetime) -> int | None:
 def receive(
     *, source: AlertSource, records: list[AlertRecord], webhook_id: str | None, now: datetime
 ) -> list[Outcome]:
-    """Record a delivery's alerts, each opening or joining an incident."""
+    """Record a delivery's alerts, each opening or joining an incident.
+
+    The webhook-id is written last, so that on SQLite the database's single write lock is
+    held as briefly as possible; a concurrent replay still fails there and rolls back.
+    """
+    outcomes = [record_alert(source=source, record=record, now=now) for record in records]
     if webhook_id is not None:
         _remember_webhook_id(source, webhook_id, now)
-    return [record_alert(source=source, record=record, now=now) for record in records]
+    return outcomes
 
 
 def _remember_webhook_id(source: AlertSource, webhook_id: str, now: datetime) -> None:
@@ -381,12 +386,20 @@ def _open_incident(
 def _update(alert: Alert, record: AlertRecord, now: datetime) -> Outcome:
     """A repeat bumps the counter; a change between firing and resolved goes on the timeline."""
     changed = alert.status != record.status
-    alert.repeat_count = Alert.repeat_count + 1
-    alert.last_seen_at = now
-    alert.status = record.status
-    alert.ended_at = record.ended_at
-    db.session.flush()
+    # One UPDATE with the increment done by the database: concurrent repeats all count.
+    db.session.execute(
+        update(Alert)
+        .where(Alert.id == alert.id)
+        .values(
+            repeat_count=Alert.repeat_count + 1,
+            last_seen_at=now,
+            status=record.status,
+            ended_at=record.ended_at,
+        )
+        .execution_options(synchronize_session=False)
+    )
     if changed:
+        db.session.expire(alert, ["status", "ended_at"])
         _note(alert, "alert.resolved" if record.is_resolved else "alert.firing", alert.source)
     return Outcome(alert_id=alert.id, incident_ref=alert.incident.ref, deduplicated=True)
 
