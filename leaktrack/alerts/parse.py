@@ -163,7 +163,8 @@ def _alertmanager_alert(
         fingerprint=fingerprint,
         status=status,
         title=_clip(
-            annotations.get("summary") or labels.get("alertname") or fingerprint, MAX_TITLE_LENGTH
+            _first_text(annotations.get("summary"), labels.get("alertname"), fingerprint),
+            MAX_TITLE_LENGTH,
         ),
         text=_clip(annotations.get("description", ""), MAX_TEXT_LENGTH),
         severity=normalise_severity(severity) if severity else None,
@@ -335,6 +336,11 @@ def _parse_time(value: Any) -> datetime | None:
     except OverflowError:
         raise ValueError(value) from None
     return None if moment == GO_ZERO_TIME else moment
+
+
+def _first_text(*candidates: str | None) -> str:
+    """The first candidate that is more than white space, stripped."""
+    return next(c.strip() for c in candidates if c and c.strip())
 
 
 def _clip(text: str, limit: int) -> str:

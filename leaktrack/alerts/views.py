@@ -73,7 +73,6 @@ def _record(source_id: int, records, webhook_id: str | None, now) -> list[servic
             db.session.rollback()
             if attempt == ATTEMPTS:
                 raise
-    raise AssertionError("unreachable")
 
 
 @api.errorhandler(signing.SignatureError)

@@ -67,6 +67,13 @@ def test_title_falls_back_to_the_alert_name():
     assert record.text == ""
 
 
+def test_blank_summary_falls_back_to_the_alert_name():
+    payload = samples.alertmanager()
+    payload["alerts"][0]["annotations"]["summary"] = "   "
+    [record] = parse_alertmanager(payload)
+    assert record.title == "DLPBulkExport"
+
+
 def test_long_summary_is_clipped():
     payload = samples.alertmanager()
     payload["alerts"][0]["annotations"]["summary"] = "x" * 5000

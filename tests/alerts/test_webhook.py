@@ -101,9 +101,7 @@ def test_source_defaults_fill_what_the_alert_leaves_out(app, sender):
 def test_generic_alert_prefills_the_incident(app, sender):
     answer = sender("generic", "bearer").post(samples.generic()).get_json()
     opened = incident(app, answer["incident_ref"])
-    assert opened["data_categories"] == ["email", "payment_card", "name"] or set(
-        opened["data_categories"]
-    ) == {"email", "payment_card", "name"}
+    assert set(opened["data_categories"]) == {"email", "payment_card", "name"}
     assert opened["affected_count"] == 3180
     assert opened["severity"] == "high"
     assert opened["occurred_at"] == opened["detected_at"] == "2026-11-27T19:12:09+00:00"
