@@ -6,6 +6,7 @@
 
 (function () {
   const lang = document.documentElement.lang || "en";
+  const japanese = lang.startsWith("ja");
 
   function csrfToken() {
     const meta = document.querySelector('meta[name="csrf-token"]');
@@ -152,7 +153,9 @@
         unitDisplay: "short",
       });
     }
-    return unitFormats[unit].format(value);
+    const text = unitFormats[unit].format(value);
+    // Japanese reads best without spaces: 2日3時間 rather than "2 日 3 時間".
+    return japanese ? text.replace(/\s+/g, "") : text;
   }
 
   function formatDuration(milliseconds) {
@@ -160,7 +163,7 @@
     const days = Math.floor(minutes / 1440);
     const hours = Math.floor((minutes % 1440) / 60);
     const rest = minutes % 60;
-    const joiner = lang.startsWith("ja") ? "" : " ";
+    const joiner = japanese ? "" : " ";
     if (days > 0) {
       return [formatUnit(days, "day"), hours ? formatUnit(hours, "hour") : ""].join(joiner).trim();
     }
