@@ -29,7 +29,8 @@
         dialog.remove();
       });
       dialog.showModal();
-      dialog.querySelector("[data-confirm-accept]").focus();
+      // Focus the safe choice: Enter on a destructive question should not destroy.
+      dialog.querySelector('[value="cancel"]').focus();
     });
   }
 
@@ -64,6 +65,23 @@
       if (main) {
         main.focus();
       }
+    }
+  });
+
+  // --- the user menu closes on Escape and on a click elsewhere -----------------------------
+
+  document.addEventListener("keydown", function (event) {
+    const menu = document.querySelector("details.usermenu[open]");
+    if (event.key === "Escape" && menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    const menu = document.querySelector("details.usermenu[open]");
+    if (menu && !menu.contains(event.target)) {
+      menu.open = false;
     }
   });
 
