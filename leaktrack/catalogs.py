@@ -77,7 +77,7 @@ def read_catalog(path: Path) -> Catalog:
 
 
 def update_catalog(owner: Path, language: str, template: Catalog) -> Path:
-    """Merge the template into the owner's catalog for the language (creating it) and compile it."""
+    """Merge the template into the owner's catalog for a language (creating it); compile it."""
     path = po_path(owner, language)
     if path.exists():
         catalog = read_catalog(path)
@@ -90,14 +90,13 @@ def update_catalog(owner: Path, language: str, template: Catalog) -> Path:
         )
     before = _contents(catalog)
     catalog.update(template, no_fuzzy_matching=True)
-    if path.exists() and _contents(catalog) == before and path.with_suffix(".mo").exists():
-        return path
-    catalog.revision_date = datetime.now(UTC)
-    catalog.project, catalog.version = "leaktrack", ""
-    catalog.last_translator = catalog.msgid_bugs_address = "leaktrack maintainers"
-    catalog.language_team = f"leaktrack {language}"
-    with path.open("wb") as f:
-        write_po(f, catalog, width=100, ignore_obsolete=True, include_lineno=False)
+    if not path.exists() or _contents(catalog) != before:
+        catalog.revision_date = datetime.now(UTC)
+        catalog.project, catalog.version = "leaktrack", ""
+        catalog.last_translator = catalog.msgid_bugs_address = "leaktrack maintainers"
+        catalog.language_team = f"leaktrack {language}"
+        with path.open("wb") as f:
+            write_po(f, catalog, width=100, ignore_obsolete=True, include_lineno=False)
     compile_catalog(path)
     return path
 
