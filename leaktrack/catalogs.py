@@ -1,11 +1,12 @@
-"""Translation catalogs: one per package, extracted, updated and compiled with Babel.
+"""Translation catalogs, extracted, updated and compiled with Babel.
 
-leaktrack's own modules and base templates (files directly in ``leaktrack/`` and its non-package
-folders) have the catalog ``leaktrack/translations``; each domain package (a direct subpackage such
-as ``leaktrack/incidents``) has its own ``leaktrack/<domain>/translations``. English is the source
-language; the catalogs hold the other languages. ``python -m leaktrack.catalogs`` (``make
-translations``) brings every catalog up to date with the code and compiles it.
-"""
+A domain package (a direct subpackage such as ``leaktrack/incidents``) that has a
+``translations/`` folder owns the messages of all its files; every other message (modules
+directly in ``leaktrack/``, the base templates, packages without a catalog of their own) belongs
+to ``leaktrack/translations``. To give a domain its own catalog, create its ``translations/``
+folder and run ``make translations``. English is the source language; the catalogs hold the
+others. ``python -m leaktrack.catalogs`` (``make translations``) brings every catalog up to date
+with the code and compiles it."""
 
 from __future__ import annotations
 
@@ -36,8 +37,8 @@ def domain_packages(root: Path = PACKAGE_DIR) -> list[Path]:
 
 
 def catalog_owners(root: Path = PACKAGE_DIR) -> list[Path]:
-    """Return every folder that owns a catalog: the package itself and each domain package."""
-    return [root, *domain_packages(root)]
+    """Return every folder that owns a catalog: the package and each domain package with one."""
+    return [root, *(p for p in domain_packages(root) if (p / "translations").is_dir())]
 
 
 def po_path(owner: Path, language: str) -> Path:
@@ -49,7 +50,7 @@ def extract_messages(owner: Path, root: Path = PACKAGE_DIR) -> Catalog:
     """Extract the translatable messages of one catalog owner into a template catalog."""
     with (root / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)
-    excluded = {p.resolve() for p in domain_packages(root)} if owner == root else set()
+    excluded = {p.resolve() for p in catalog_owners(root)[1:]} if owner == root else set()
 
     def keep_directory(dirname: str) -> bool:
         path = Path(dirname).resolve()
@@ -96,13 +97,15 @@ def update_catalog(owner: Path, language: str, template: Catalog) -> Path:
         catalog.last_translator = catalog.msgid_bugs_address = "leaktrack maintainers"
         catalog.language_team = f"leaktrack {language}"
         with path.open("wb") as f:
-            write_po(f, catalog, width=100, ignore_obsolete=True, include_lineno=False)
+            write_po(
+                f, catalog, width=100, ignore_obsolete=True, no_location=True, sort_output=True
+            )
     compile_catalog(path)
     return path
 
 
 def _contents(catalog: Catalog) -> list[tuple]:
-    return [(m.id, m.string, m.context, tuple(f for f, _ in m.locations)) for m in catalog if m.id]
+    return sorted((str(m.id), str(m.string), m.context or "") for m in catalog if m.id)
 
 
 def compile_catalog(path: Path) -> None:
