@@ -1,6 +1,7 @@
 // leaktrack's page behaviour. Every page works without it; this file only adds:
 // confirmation dialogs (data-confirm), the Markdown preview (data-md-editor), deadline countdowns
-// (data-countdown), live refresh of data-poll-url regions, and dismissable flash messages.
+// (data-countdown), live refresh of data-poll-url regions, dismissable flash messages and
+// tables that stack into cards on phones.
 // Loaded with `defer`, no inline script anywhere.
 "use strict";
 
@@ -272,9 +273,29 @@
     window.setTimeout(poll, interval);
   }
 
+  // --- tables: on phones each row becomes a card labelled with the column names -------------
+
+  function labelTableCells(table) {
+    const headings = Array.from(table.querySelectorAll("thead th")).map(function (th) {
+      return th.textContent.trim();
+    });
+    if (!headings.length) {
+      return;
+    }
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      Array.from(row.children).forEach(function (cell, index) {
+        if (headings[index] && !cell.hasAttribute("data-label") && !cell.hasAttribute("colspan")) {
+          cell.setAttribute("data-label", headings[index]);
+        }
+      });
+    });
+    table.classList.add("table--stack");
+  }
+
   // --- start -----------------------------------------------------------------------------------
 
   function init() {
+    document.querySelectorAll("table.table").forEach(labelTableCells);
     document.querySelectorAll("[data-md-editor]").forEach(initMarkdownEditor);
     refreshCountdowns(document);
     window.setInterval(function () {
