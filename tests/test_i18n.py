@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 from babel.messages.mofile import read_mo
+from flask_babel import force_locale, gettext
 from jinja2 import Environment
 
+from leaktrack import create_app
 from leaktrack.catalogs import (
     LANGUAGES,
     PACKAGE_DIR,
@@ -150,3 +152,29 @@ def test_compiled_catalog_matches_its_source(po: Path):
         if m.id and all(_key(m.string)) and not m.fuzzy
     }
     assert compiled == source, f"{mo} is stale: run `make translations`"
+
+
+def _unique_translated_message(po: Path):
+    """A message of this catalog that no other catalog has, so only this one can translate it."""
+    others = {m.id for other in PO_FILES if other != po for m in read_catalog(other)}
+    return next(
+        m
+        for m in read_catalog(po)
+        if isinstance(m.id, str) and m.id and m.string and m.id not in others
+    )
+
+
+@pytest.mark.parametrize("po", PO_FILES, ids=lambda p: str(p.relative_to(PACKAGE_DIR)))
+def test_app_loads_every_catalog(po: Path, tmp_path):
+    message = _unique_translated_message(po)
+    app = create_app(
+        {
+            "SECRET_KEY": "test",
+            "LEAKTRACK_DATA_KEY": "unused",
+            "SQLALCHEMY_DATABASE_URI": "sqlite://",
+        }
+    )
+    app.instance_path = str(tmp_path)
+    language = po.parents[1].name
+    with app.test_request_context(), force_locale(language):
+        assert gettext(message.id) == message.string
