@@ -110,3 +110,34 @@ def test_pages_work_from_the_keyboard(page, live_server):
     expect(page.get_by_role("link", name="New incident")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("New incident")
+
+
+@pytest.mark.parametrize(
+    ("locale", "width"), [("en-US", 390), ("ja-JP", 390), ("ja-JP", 1280)], ids=str
+)
+def test_every_page_fits_the_screen(browser, live_server, screenshot, locale, width):
+    context = browser.new_context(viewport={"width": width, "height": 844}, locale=locale)
+    page = context.new_page()
+    page.goto(live_server.url + "/login")
+    screenshot(page, "login")
+    page.locator("#email").fill(live_server.admin_email)
+    page.locator("#password").fill(live_server.admin_password)
+    page.locator("form.form button[type=submit]").click()
+    page.locator("main a.btn--primary").click()
+    page.locator("#title").fill("Laptop with the payroll file stolen from a car")
+    page.locator("form.form button[type=submit]").click()
+    incident_url = page.url
+    pages = {
+        "incidents": "/incidents",
+        "new-incident": "/incidents/new",
+        "incident": incident_url,
+        "users": "/users",
+        "tokens": "/account/tokens",
+    }
+    for name, url in pages.items():
+        page.goto(url if url.startswith("http") else live_server.url + url)
+        expect(page.locator("html")).to_have_attribute("lang", locale[:2])
+        screenshot(page, name)
+        page_width = page.evaluate("document.documentElement.scrollWidth")
+        assert page_width <= width, f"{name} is {page_width}px wide on a {width}px screen"
+    context.close()
