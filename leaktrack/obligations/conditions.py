@@ -214,7 +214,9 @@ def _check_operator(operator: str, expected: Any, kind: str, allowed, path: tupl
         values = expected if isinstance(expected, list) else [expected]
         unknown = [v for v in values if v not in allowed]
         if unknown:
-            raise ConditionError(path, f"unknown value {unknown[0]!r} (expected one of {', '.join(allowed)})")
+            raise ConditionError(
+                path, f"unknown value {unknown[0]!r} (expected one of {', '.join(allowed)})"
+            )
 
 
 def _check_place(place: str, path: tuple) -> None:
@@ -317,7 +319,11 @@ def _describe(name: str, actual: Any, condition: Condition, holds: bool, gettext
     values = {"fact": name, "value": _show(actual), "expected": _show(expected)}
     if operator in _SYMBOLS:
         values["op"] = _SYMBOLS[operator]
-        message = "%(fact)s: %(value)s %(op)s %(expected)s" if holds else "%(fact)s: %(value)s, not %(op)s %(expected)s"
+        message = (
+            "%(fact)s: %(value)s %(op)s %(expected)s"
+            if holds
+            else "%(fact)s: %(value)s, not %(op)s %(expected)s"
+        )
         return gettext(message) % values
     if operator == "contains_any":
         if holds:

@@ -19,7 +19,34 @@ from leaktrack.obligations.rules import Rule, RuleSet
 PENDING, MET, MISSED, NOT_REQUIRED = "pending", "met", "missed", "not_required"
 
 EU_MEMBER_STATES = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
+    [
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+    ]
 )
 
 
@@ -175,8 +202,10 @@ def _obligation(
     gettext: Gettext,
 ) -> Obligation:
     verdict = evaluate(rule.trigger, source, gettext)
-    missing = [] if override else _missing_facts(rule, applies, verdict, source, gettext)
     required = override.required if override else verdict.holds is not False
+    missing = (
+        _missing_facts(rule, applies, verdict, source, gettext) if required and not override else []
+    )
     reason = _reason(verdict, applies, override, gettext)
     due_at = waiting_for = None
     if required:
@@ -248,7 +277,9 @@ def _reason(
         message = (
             gettext("Required by decision of %(name)s: %(rationale)s (rules: %(computed)s)")
             if override.required
-            else gettext("Not required by decision of %(name)s: %(rationale)s (rules: %(computed)s)")
+            else gettext(
+                "Not required by decision of %(name)s: %(rationale)s (rules: %(computed)s)"
+            )
         )
         values = {"name": override.decided_by, "rationale": override.rationale}
         return message % {**values, "computed": computed}
@@ -289,7 +320,11 @@ def _due(rule: Rule, start: datetime) -> datetime:
 
 
 def _status(
-    required: bool, due_at: datetime | None, filed_at: datetime | None, is_legal: bool, now: datetime
+    required: bool,
+    due_at: datetime | None,
+    filed_at: datetime | None,
+    is_legal: bool,
+    now: datetime,
 ) -> str:
     if filed_at is not None:
         return MET

@@ -260,7 +260,9 @@ def _clock(entry: dict) -> Clock:
         raise _Invalid(("clock",), "clock needs exactly one of event or after_filing")
     event = _optional(table, "event", str, ("clock",))
     if event is not None and event not in EVENTS:
-        raise _Invalid(("clock", "event"), f"unknown event {event!r} (expected one of {', '.join(EVENTS)})")
+        raise _Invalid(
+            ("clock", "event"), f"unknown event {event!r} (expected one of {', '.join(EVENTS)})"
+        )
     after = _optional(table, "after_filing", str, ("clock",))
     anchor = _optional(table, "anchor", str, ("clock",))
     if anchor is not None and anchor not in CLOCK_ANCHORS:
@@ -277,7 +279,9 @@ def _deadline(entry: dict, regime: Regime) -> Deadline:
         raise _Invalid((*path, "unit"), "business days need [regime] holidays")
     if unit == WITHOUT_UNDUE_DELAY:
         if "amount" in table:
-            raise _Invalid((*path, "amount"), "without_undue_delay has no legal amount; give a planning target")
+            raise _Invalid(
+                (*path, "amount"), "without_undue_delay has no legal amount; give a planning target"
+            )
         target = _count(table, "target", path)
         target_unit = _choice(table, "target_unit", LEGAL_UNITS, path)
         if target_unit == "business_days" and regime.holiday_country is None:
@@ -395,14 +399,20 @@ def _check_references(rules: list[Rule], problems: list[str]) -> None:
     seen: dict[str, Rule] = {}
     for rule in rules:
         if rule.id in seen:
-            problems.append(f"{rule.regime.path}:{rule.line}: duplicate rule id {rule.id!r} (also in {seen[rule.id].regime.path})")
+            problems.append(
+                f"{rule.regime.path}:{rule.line}: duplicate rule id {rule.id!r} (also in {seen[rule.id].regime.path})"
+            )
         seen.setdefault(rule.id, rule)
     for rule in rules:
         target = rule.clock.after_filing
         if target is not None and target not in seen:
-            problems.append(f"{rule.regime.path}:{rule.line}: clock after_filing names unknown rule {target!r}")
+            problems.append(
+                f"{rule.regime.path}:{rule.line}: clock after_filing names unknown rule {target!r}"
+            )
         if target == rule.id:
-            problems.append(f"{rule.regime.path}:{rule.line}: a rule's clock cannot start from its own filing")
+            problems.append(
+                f"{rule.regime.path}:{rule.line}: a rule's clock cannot start from its own filing"
+            )
 
 
 def _line_of(lines: list[str], path: tuple[str | int, ...]) -> int:
