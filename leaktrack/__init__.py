@@ -1,1 +1,74 @@
 """leaktrack: incident and data-leak response tracker."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from leaktrack import config as settings
+from leaktrack.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, commands."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(settings.DEFAULTS)
+    app.config.update(settings.from_environment(app.instance_path, given=config or {}))
+    app.config.update(config or {})
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_commands(app)
+    return app
+
+
+def _translation_directories() -> str:
+    return ";".join(str(path) for path in sorted(PACKAGE_DIR.glob("**/translations")))
+
+
+def _init_extensions(app: Flask) -> None:
+    from leaktrack import database, web
+    from leaktrack.auth.access import enforce_access
+    from leaktrack.auth.views import load_user, load_user_from_request
+    from leaktrack.errors import register_error_handlers
+
+    web.configure_logging(app)
+    db.init_app(app)
+    database.configure(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.request_loader(load_user_from_request)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = _translation_directories()
+    babel.init_app(
+        app,
+        locale_selector=web.select_locale,
+        default_timezone=app.config["LEAKTRACK_TIMEZONE"],
+    )
+    web.register_web(app)
+    app.before_request(enforce_access)
+    register_error_handlers(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from leaktrack.api.views import bp as api_bp
+    from leaktrack.auth.views import bp as auth_bp
+    from leaktrack.incidents.api import bp as incidents_api_bp
+    from leaktrack.incidents.views import bp as incidents_bp
+
+    for blueprint in (auth_bp, incidents_bp, api_bp, incidents_api_bp):
+        app.register_blueprint(blueprint)
+    for name, blueprint in app.blueprints.items():
+        if name.startswith("api"):
+            csrf.exempt(blueprint)
+
+
+def _register_commands(app: Flask) -> None:
+    from leaktrack.audit.cli import audit_cli
+    from leaktrack.auth.cli import tokens_cli, users_cli
+    from leaktrack.scheduler import scheduler_command
+
+    for command in (users_cli, tokens_cli, audit_cli, scheduler_command):
+        app.cli.add_command(command)

@@ -1,0 +1,44 @@
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install install-test lint format
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "leaktrack needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+## Serve the web app on http://$(HOST):$(PORT) and run the scheduler, until Ctrl-C.
+run: install
+	$(BIN)/leaktrack db upgrade
+	$(BIN)/leaktrack users ensure-admin
+	@echo "leaktrack on http://$(HOST):$(PORT) (Ctrl-C stops the web app and the scheduler)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(BIN)/leaktrack scheduler & \
+	$(BIN)/leaktrack run --host $(HOST) --port $(PORT)
+
+## Run the whole test suite.
+test: install-test
+	$(BIN)/python -m pytest -n 2 -q
+
+lint: install-test
+	$(BIN)/ruff check leaktrack tests bench
+	$(BIN)/ruff format --check leaktrack tests bench
+
+format: install-test
+	$(BIN)/ruff format leaktrack tests bench
+	$(BIN)/ruff check --fix leaktrack tests bench

@@ -1,0 +1,1 @@
+"""The JSON API's shared parts: health checks and the OpenAPI document."""

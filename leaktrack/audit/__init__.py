@@ -1,0 +1,1 @@
+"""Append-only audit events forming a hash chain."""

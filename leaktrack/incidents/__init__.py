@@ -1,0 +1,1 @@
+"""The incident record: fields, status workflow, notes, pages and API."""

@@ -1,0 +1,20 @@
+"""Sections other domains add to the incident page.
+
+Each entry names a function taking the incident and returning (template, context), or None
+when it has nothing to show.
+"""
+
+from importlib import import_module
+
+PANELS: tuple[str, ...] = ()
+
+
+def render_panels(incident) -> list[tuple[str, dict]]:
+    """The (template, context) pairs to include on the incident page, in order."""
+    found = []
+    for path in PANELS:
+        module, _, name = path.partition(":")
+        panel = getattr(import_module(module), name)(incident)
+        if panel is not None:
+            found.append(panel)
+    return found
