@@ -280,7 +280,8 @@ def _evaluate_fact(condition: Condition, source: FactSource, gettext: Gettext) -
     if condition.operator == "recorded":
         recorded = actual is not None
         text = (
-            gettext("%(fact)s recorded (%(value)s)") % {"fact": name, "value": _show(actual)}
+            gettext("%(fact)s recorded (%(value)s)")
+            % {"fact": name, "value": _show(actual, gettext)}
             if recorded
             else gettext("%(fact)s not recorded") % {"fact": name}
         )
@@ -316,24 +317,23 @@ def _compare(operator: str, actual: Any, expected: Any) -> bool:
 
 def _describe(name: str, actual: Any, condition: Condition, holds: bool, gettext: Gettext) -> str:
     operator, expected = condition.operator, condition.expected
-    values = {"fact": name, "value": _show(actual), "expected": _show(expected)}
+    values = {"fact": name, "value": _show(actual, gettext), "expected": _show(expected, gettext)}
     if operator in _SYMBOLS:
         values["op"] = _SYMBOLS[operator]
-        message = (
-            "%(fact)s: %(value)s %(op)s %(expected)s"
-            if holds
-            else "%(fact)s: %(value)s, not %(op)s %(expected)s"
-        )
-        return gettext(message) % values
+        if holds:
+            return gettext("%(fact)s: %(value)s %(op)s %(expected)s") % values
+        return gettext("%(fact)s: %(value)s, not %(op)s %(expected)s") % values
     if operator == "contains_any":
         if holds:
-            values["value"] = _show(sorted(set(actual) & set(expected), key=expected.index))
+            values["value"] = _show(
+                sorted(set(actual) & set(expected), key=expected.index), gettext
+            )
             return gettext("%(fact)s include %(value)s") % values
         return gettext("%(fact)s (%(value)s) include none of %(expected)s") % values
     if operator == "contains_all":
         if holds:
             return gettext("%(fact)s include all of %(expected)s") % values
-        values["value"] = _show([e for e in expected if e not in actual])
+        values["value"] = _show([e for e in expected if e not in actual], gettext)
         return gettext("%(fact)s lack %(value)s") % values
     if holds:
         return gettext("%(fact)s is %(value)s") % values
@@ -342,9 +342,9 @@ def _describe(name: str, actual: Any, condition: Condition, holds: bool, gettext
     return gettext("%(fact)s is %(value)s, not %(expected)s") % values
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, gettext: Gettext) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, datetime):
