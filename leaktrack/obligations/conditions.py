@@ -10,7 +10,8 @@ A condition is a TOML table holding exactly one of:
     affected_in = PLACE, OP = N    people affected in a country ("JP"), a region ("US-CA"),
                                    or the most affected region of a country ("US-*")
 
-and optionally `label = "..."`, a short name shown in the reason ("more than 1,000 people").
+and optionally `label = "..."`, a short name shown in the reason with its answer
+("more than 1,000 people: no (people affected: 7, not > 1,000)").
 Evaluation is three-valued: a fact that is not recorded makes a comparison unknown, and
 `all`/`any`/`not` combine unknowns the Kleene way, so a missing fact only matters when the
 answer depends on it.
@@ -266,11 +267,11 @@ def _labelled(label: str | None, verdict: Verdict, gettext: Gettext) -> Verdict:
         return verdict
     detail = "; ".join(verdict.because)
     if verdict.holds is None:
-        text = gettext("%(label)s unknown (%(detail)s)")
+        text = gettext("%(label)s: unknown (%(detail)s)")
     elif verdict.holds:
-        text = gettext("%(label)s (%(detail)s)")
+        text = gettext("%(label)s: yes (%(detail)s)")
     else:
-        text = gettext("not %(label)s (%(detail)s)")
+        text = gettext("%(label)s: no (%(detail)s)")
     return Verdict(verdict.holds, (text % {"label": label, "detail": detail},))
 
 

@@ -171,7 +171,8 @@ def compute_obligations(
     now: datetime,
     gettext: Gettext = _identity,
 ) -> list[Obligation]:
-    """Every obligation of every rule that applies to the incident, soonest due first."""
+    """Every obligation of every rule that applies to the incident: required ones first,
+    soonest due first."""
     first_filed: dict[str, datetime] = {}
     for filing in sorted(filings, key=lambda f: f.filed_at):
         first_filed.setdefault(filing.rule_id, filing.filed_at)
@@ -189,7 +190,8 @@ def compute_obligations(
 
 
 def _soonest_first(obligation: Obligation) -> tuple:
-    return (obligation.due_at is None, obligation.due_at or datetime.max, obligation.rule_id)
+    due_at = obligation.due_at
+    return (not obligation.required, due_at is None, due_at or datetime.max, obligation.rule_id)
 
 
 def _obligation(

@@ -80,12 +80,12 @@ def test_a_label_names_the_condition_in_the_reason():
         {"fact": "affected_count", "gt": 1000, "label": "more than 1,000 people"},
         facts(affected_count=1001),
     )
-    assert result.because == ("more than 1,000 people (people affected: 1,001 > 1,000)",)
+    assert result.because == ("more than 1,000 people: yes (people affected: 1,001 > 1,000)",)
     result = verdict(
         {"fact": "affected_count", "gt": 1000, "label": "more than 1,000 people"},
         facts(affected_count=7),
     )
-    assert result.because == ("not more than 1,000 people (people affected: 7, not > 1,000)",)
+    assert result.because == ("more than 1,000 people: no (people affected: 7, not > 1,000)",)
 
 
 def test_region_counts_name_the_region():
