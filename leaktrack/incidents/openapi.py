@@ -5,7 +5,7 @@ from leaktrack.vocab import CAUSES, DATA_CATEGORIES, RISK_LEVELS, SEVERITIES, ST
 
 _TIME = {"type": "string", "format": "date-time", "nullable": True}
 _WRITABLE = {
-    "title": {"type": "string", "maxLength": 200, "minLength": 1},
+    "title": {"type": "string", "maxLength": 200, "minLength": 1, "pattern": "\\S"},
     "summary": {"type": "string", "maxLength": 20000},
     "status": {"type": "string", "enum": list(STATUSES)},
     "severity": {"type": "string", "enum": list(SEVERITIES)},
@@ -28,6 +28,12 @@ _WRITABLE = {
 
 SCHEMAS = {
     "IncidentInput": {"type": "object", "properties": _WRITABLE, "additionalProperties": False},
+    "NewIncident": {
+        "type": "object",
+        "required": ["title"],
+        "properties": {**_WRITABLE, "status": {"type": "string", "enum": ["open"]}},
+        "additionalProperties": False,
+    },
     "Incident": {
         "type": "object",
         "required": ["ref", "title", "status", "severity"],
@@ -61,7 +67,11 @@ PATHS = {
                     "in": "query",
                     "schema": {"type": "string", "enum": list(SEVERITIES)},
                 },
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {
+                    "name": "page",
+                    "in": "query",
+                    "schema": {"type": "integer", "minimum": 1, "maximum": 1000000},
+                },
                 {
                     "name": "per_page",
                     "in": "query",
@@ -85,7 +95,12 @@ PATHS = {
         },
         "post": {
             "summary": "Create an incident (it starts open)",
-            "requestBody": {"required": True, "content": _INPUT},
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/NewIncident"}}
+                },
+            },
             "responses": {
                 "201": {"description": "Created", "content": _INCIDENT},
                 **error_responses(400, 401, 403, 415),
