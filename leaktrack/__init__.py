@@ -78,7 +78,8 @@ def _register_blueprints(app: Flask) -> None:
 def _register_commands(app: Flask) -> None:
     from leaktrack.audit.cli import audit_cli
     from leaktrack.auth.cli import tokens_cli, users_cli
+    from leaktrack.obligations.cli import obligations_cli
     from leaktrack.scheduler import scheduler_command
 
-    for command in (users_cli, tokens_cli, audit_cli, scheduler_command):
+    for command in (users_cli, tokens_cli, audit_cli, obligations_cli, scheduler_command):
         app.cli.add_command(command)

@@ -180,13 +180,20 @@ def record_filing(
     )
     db.session.add(filing)
     db.session.flush()
+    met = next((o for o in compute(incident=incident) if o.rule_id == rule_id), None)
     audit.record(
         "obligation.filed",
         actor=actor,
         incident=incident,
         object_type="obligation",
         object_id=rule_id,
-        after={"filed_at": iso(filed_at), "reference": filing.reference, "via": via},
+        after={
+            "filed_at": iso(filed_at),
+            "reference": filing.reference,
+            "via": via,
+            "due_at": iso(met.due_at) if met else None,
+            "is_on_time": met.is_filed_on_time if met else None,
+        },
         text_=filing.text or None,
     )
     sync_states(incident=incident, actor=actor)

@@ -166,3 +166,11 @@ def test_business_days_need_a_holiday_calendar(tmp_path):
 def test_shipped_folder_is_inside_the_package():
     assert SHIPPED_RULES_DIR.parent.name == "obligations"
     assert len(list(SHIPPED_RULES_DIR.glob("*.toml"))) == len(REGIMES)
+
+
+def test_the_check_command_validates_a_folder(runner, tmp_path):
+    assert runner.invoke(args=["obligations", "check"]).output.startswith("37 rules in 15 regimes")
+    path = write(tmp_path, "test.toml", GOOD_RULE.replace("amount = 5", "amount = -5"))
+    result = runner.invoke(args=["obligations", "check", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{path}:15: amount must be a whole number above zero" in result.output

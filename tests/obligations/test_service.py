@@ -174,6 +174,8 @@ def test_a_late_filing_is_met_but_marked_late_and_audited(ctx, incident):
     assert (ico.status, ico.is_filed_on_time) == ("met", False)
     (event,) = _audit("obligation.filed", "UK-GDPR-33")
     assert event.after["reference"] == "ICO-123" and event.text == "We report a breach ..."
+    assert event.after["is_on_time"] is False
+    assert event.after["due_at"] == (aware + 72 * HOUR).isoformat()
 
 
 def test_a_filing_in_the_future_is_refused(ctx, incident):
@@ -237,3 +239,11 @@ def test_the_organisation_folder_is_used(tmp_path, app):
         assert service.rule_set().get("US-SEC-8K-105") is None
     with app.app_context():
         assert service.rule_set().get("US-SEC-8K-105") is not None
+
+
+def test_the_register_command_writes_the_csv(runner, make_incident, tmp_path):
+    ref = make_incident(jurisdictions=["JP"])
+    result = runner.invoke(args=["obligations", "register", "-o", str(tmp_path / "register.csv")])
+    assert result.exit_code == 0
+    lines = (tmp_path / "register.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("ref,") and lines[1].startswith(ref)
