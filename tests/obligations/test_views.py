@@ -179,3 +179,24 @@ def test_the_panel_speaks_japanese(page_client, app, appi_leak):
         as_text=True
     )
     assert "通知義務" in page and "法定期限" in page
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/incidents/{ref}/obligations/JP-APPI-PPC-FINAL/override",
+        "/incidents/{ref}/obligations/JP-APPI-PPC-FINAL/filings",
+        "/incidents/{ref}/clock-events",
+    ],
+)
+def test_executives_cannot_decide_file_or_record_events(page_client, app, appi_leak, path):
+    response = page_client("executive").post(
+        path.format(ref=appi_leak),
+        data={"required": "no", "rationale": "r", "decided_by": "n", "filed_at": "2026-01-01T00:00",
+              "event": "assessed_at", "at": "2026-01-01T00:00"},
+    )  # fmt: skip
+    assert response.status_code == 403
+    with app.app_context():
+        assert db.session.scalars(select(ObligationOverride)).first() is None
+        assert db.session.scalars(select(Filing)).first() is None
+        assert incidents.get_incident(ref=appi_leak).assessed_at is None
