@@ -31,10 +31,14 @@ def upgrade():
         sa.Column("decided_by", sa.String(length=200), nullable=False),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["decided_by_id"], ["users.id"], name=op.f("fk_obligation_overrides_decided_by_id_users")
+            ["decided_by_id"],
+            ["users.id"],
+            name=op.f("fk_obligation_overrides_decided_by_id_users"),
         ),
         sa.ForeignKeyConstraint(
-            ["incident_id"], ["incidents.id"], name=op.f("fk_obligation_overrides_incident_id_incidents")
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_obligation_overrides_incident_id_incidents"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_obligation_overrides")),
     )
@@ -55,10 +59,14 @@ def upgrade():
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
         sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["incident_id"], ["incidents.id"], name=op.f("fk_obligation_filings_incident_id_incidents")
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_obligation_filings_incident_id_incidents"),
         ),
         sa.ForeignKeyConstraint(
-            ["recorded_by_id"], ["users.id"], name=op.f("fk_obligation_filings_recorded_by_id_users")
+            ["recorded_by_id"],
+            ["users.id"],
+            name=op.f("fk_obligation_filings_recorded_by_id_users"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_obligation_filings")),
     )
@@ -79,11 +87,16 @@ def upgrade():
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["incident_id"], ["incidents.id"], name=op.f("fk_obligation_reminders_incident_id_incidents")
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_obligation_reminders_incident_id_incidents"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_obligation_reminders")),
         sa.UniqueConstraint(
-            "incident_id", "obligation_key", "kind", name=op.f("uq_obligation_reminders_incident_id")
+            "incident_id",
+            "obligation_key",
+            "kind",
+            name=op.f("uq_obligation_reminders_incident_id"),
         ),
     )
     op.create_table(
@@ -96,10 +109,14 @@ def upgrade():
         sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["incident_id"], ["incidents.id"], name=op.f("fk_obligation_states_incident_id_incidents")
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_obligation_states_incident_id_incidents"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_obligation_states")),
-        sa.UniqueConstraint("incident_id", "rule_id", name=op.f("uq_obligation_states_incident_id")),
+        sa.UniqueConstraint(
+            "incident_id", "rule_id", name=op.f("uq_obligation_states_incident_id")
+        ),
     )
 
 
