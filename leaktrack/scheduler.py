@@ -19,7 +19,14 @@ from leaktrack.extensions import db
 log = logging.getLogger(__name__)
 
 #: (job id, "module:function", trigger, trigger arguments)
-JOBS: tuple[tuple[str, str, str, dict], ...] = ()
+JOBS: tuple[tuple[str, str, str, dict], ...] = (
+    (
+        "obligation-reminders",
+        "leaktrack.obligations.tasks:send_deadline_reminders",
+        "interval",
+        {"minutes": 5},
+    ),
+)
 
 
 def _resolve(path: str):

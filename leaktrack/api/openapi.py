@@ -3,7 +3,7 @@
 from importlib import import_module
 
 #: modules that define PATHS and SCHEMAS for their part of the API
-PARTS = ("leaktrack.incidents.openapi",)
+PARTS = ("leaktrack.incidents.openapi", "leaktrack.obligations.openapi")
 
 ERROR = {
     "type": "object",

@@ -6,7 +6,7 @@ when it has nothing to show.
 
 from importlib import import_module
 
-PANELS: tuple[str, ...] = ()
+PANELS: tuple[str, ...] = ("leaktrack.obligations.views:obligations_panel",)
 
 
 def render_panels(incident) -> list[tuple[str, dict]]:
