@@ -153,3 +153,11 @@ def test_every_page_fits_the_screen(browser, live_server, screenshot, locale, wi
             + page.evaluate(TOO_WIDE, width)
         )
     context.close()
+
+
+def test_sign_in_page_switches_language_before_signing_in(page, live_server):
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Language").select_option("ja")
+    page.get_by_role("button", name="Change", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("サインイン")
+    expect(page.get_by_label("メールアドレス")).to_be_visible()
