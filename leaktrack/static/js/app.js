@@ -204,6 +204,7 @@
       "{time}",
       formatDuration(Math.abs(left)),
     );
+    element.querySelector(".countdown__date").hidden = false;
     element.classList.toggle("countdown--overdue", overdue);
     element.classList.toggle("countdown--soon", !overdue && left < 24 * 3600 * 1000);
   }
