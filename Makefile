@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lint format bench-alerts
+.PHONY: run test install install-test lint format translations bench-alerts
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "leaktrack needs Python 3.11 or newer")'
@@ -34,6 +34,10 @@ run: install
 ## Run the whole test suite.
 test: install-test
 	$(BIN)/python -m pytest -n 2 -q
+
+## Extract the UI messages, update every translation catalog and compile it.
+translations: install
+	$(BIN)/python -m leaktrack.catalogs
 
 ## Benchmark the monitoring webhook against a bare Flask endpoint (gunicorn, 2 workers, SQLite).
 bench-alerts: install

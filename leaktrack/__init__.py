@@ -27,7 +27,7 @@ def _translation_directories() -> str:
 
 
 def _init_extensions(app: Flask) -> None:
-    from leaktrack import database, web
+    from leaktrack import database, obligations, web
     from leaktrack.auth.access import enforce_access
     from leaktrack.auth.views import load_user, load_user_from_request
     from leaktrack.errors import register_error_handlers
@@ -50,6 +50,7 @@ def _init_extensions(app: Flask) -> None:
     web.register_web(app)
     app.before_request(enforce_access)
     register_error_handlers(app)
+    obligations.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -59,8 +60,19 @@ def _register_blueprints(app: Flask) -> None:
     from leaktrack.auth.views import bp as auth_bp
     from leaktrack.incidents.api import bp as incidents_api_bp
     from leaktrack.incidents.views import bp as incidents_bp
+    from leaktrack.obligations.views import api as obligations_api_bp
+    from leaktrack.obligations.views import bp as obligations_bp
 
-    for blueprint in (auth_bp, incidents_bp, api_bp, incidents_api_bp, alerts_bp, alerts_api_bp):
+    for blueprint in (
+        auth_bp,
+        incidents_bp,
+        api_bp,
+        incidents_api_bp,
+        obligations_bp,
+        obligations_api_bp,
+        alerts_bp,
+        alerts_api_bp,
+    ):
         app.register_blueprint(blueprint)
     for name, blueprint in app.blueprints.items():
         if name.startswith("api"):
@@ -71,7 +83,15 @@ def _register_commands(app: Flask) -> None:
     from leaktrack.alerts.cli import sources_cli
     from leaktrack.audit.cli import audit_cli
     from leaktrack.auth.cli import tokens_cli, users_cli
+    from leaktrack.obligations.cli import obligations_cli
     from leaktrack.scheduler import scheduler_command
 
-    for command in (users_cli, tokens_cli, audit_cli, sources_cli, scheduler_command):
+    for command in (
+        users_cli,
+        tokens_cli,
+        audit_cli,
+        obligations_cli,
+        sources_cli,
+        scheduler_command,
+    ):
         app.cli.add_command(command)

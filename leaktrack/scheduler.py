@@ -20,6 +20,12 @@ log = logging.getLogger(__name__)
 
 #: (job id, "module:function", trigger, trigger arguments)
 JOBS: tuple[tuple[str, str, str, dict], ...] = (
+    (
+        "obligation-reminders",
+        "leaktrack.obligations.tasks:send_deadline_reminders",
+        "interval",
+        {"minutes": 5},
+    ),
     ("alerts-forget", "leaktrack.alerts.service:forget_old_deliveries", "interval", {"minutes": 5}),
 )
 

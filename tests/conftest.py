@@ -8,6 +8,7 @@ import re
 
 import flask_migrate
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -15,6 +16,9 @@ from leaktrack import create_app
 from leaktrack.auth import service as auth_service
 from leaktrack.extensions import db
 from leaktrack.incidents import service as incident_service
+
+# Real argon2id, with the cost lowered so that hundreds of test users do not dominate the run.
+auth_service._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 TEST_DATA_KEY = "k1:" + base64.urlsafe_b64encode(b"t" * 32).decode()
 PASSWORD = "correct horse battery staple"

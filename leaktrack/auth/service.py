@@ -3,6 +3,7 @@
 import hashlib
 import re
 import secrets
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,8 +21,12 @@ from .models import ApiToken, User
 _hasher = PasswordHasher()
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+$")
 MIN_PASSWORD = 12
-# Verifying against this keeps the time of a login for an unknown e-mail like a real one.
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verifying against this keeps a login for an unknown e-mail as slow as a real one."""
+    return _hasher.hash("not a password of anyone")
 
 
 def normalise_email(email: str) -> str:
@@ -99,7 +104,7 @@ def authenticate(*, email: str, password: str) -> User | None:
     """The enabled user whose password matches, else None."""
     user = get_user_by_email(email=email)
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password or "")
+        _hasher.verify(user.password_hash if user else _dummy_hash(), password or "")
     except (VerificationError, InvalidHashError):
         return None
     if user is None or not user.is_enabled:

@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from leaktrack.errors import NotFoundError, ValidationError
 from leaktrack.extensions import db, limiter
+from leaktrack.vocab import LANGUAGES
 
 from . import service
 from .access import ADMINS, ALL_ROLES, personal_setting, public, roles
@@ -88,6 +89,8 @@ def logout():
 @public
 def set_language():
     language = request.form.get("language")
+    if language not in LANGUAGES:
+        language = None
     session["language"] = language
     if current_user.is_authenticated:
         service.set_language(user=current_user, language=language)

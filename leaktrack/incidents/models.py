@@ -44,6 +44,10 @@ class Incident(db.Model):
     #: when the organisation became aware: most regulators' clocks start here
     aware_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     contained_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the registrant determined the incident material (SEC 8-K clock)
+    materiality_determined_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when the breach was assessed as notifiable (Singapore, Australia clocks)
+    assessed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     affected_count: Mapped[int] = mapped_column(default=0)

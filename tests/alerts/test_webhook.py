@@ -359,7 +359,7 @@ def test_refusals_come_in_the_contract_order(sender, case, expected):
     source = sender()
     options = dict(case)  # the parameter dict is shared by both database runs
     payload = options.pop("payload", samples.alertmanager())
-    assert source.post(payload, **case).status_code == expected
+    assert source.post(payload, **options).status_code == expected
 
 
 def test_replay_is_refused_before_the_schema_is_read(sender):

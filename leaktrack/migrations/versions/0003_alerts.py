@@ -1,7 +1,7 @@
 """alerts: sources, alerts, seen webhook ids, rate windows
 
 Revision ID: alerts
-Revises: foundation
+Revises: obligations
 Create Date: 2026-11-28 03:59:20.942691
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "alerts"
-down_revision = "foundation"
+down_revision = "obligations"
 branch_labels = None
 depends_on = None
 
