@@ -69,7 +69,9 @@ def test_admin_disables_and_rotates_a_source(app, page_client, make_source):
     )
     with app.app_context():
         actions = db.session.scalars(
-            select(AuditEvent.action).where(AuditEvent.object_type == "alert_source")
+            select(AuditEvent.action)
+            .where(AuditEvent.object_type == "alert_source")
+            .order_by(AuditEvent.seq)
         ).all()
     assert actions == [
         "alert_source.created",
