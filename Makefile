@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lint format translations
+.PHONY: run test install install-test lint format translations bench-alerts
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "leaktrack needs Python 3.11 or newer")'
@@ -38,6 +38,10 @@ test: install-test
 ## Extract the UI messages, update every translation catalog and compile it.
 translations: install
 	$(BIN)/python -m leaktrack.catalogs
+
+## Benchmark the monitoring webhook against a bare Flask endpoint (gunicorn, 2 workers, SQLite).
+bench-alerts: install
+	$(BIN)/python -m bench.alerts
 
 lint: install-test
 	$(BIN)/ruff check leaktrack tests bench

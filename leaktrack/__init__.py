@@ -54,6 +54,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from leaktrack.alerts.views import api as alerts_api_bp
+    from leaktrack.alerts.views import bp as alerts_bp
     from leaktrack.api.views import bp as api_bp
     from leaktrack.auth.views import bp as auth_bp
     from leaktrack.incidents.api import bp as incidents_api_bp
@@ -68,6 +70,8 @@ def _register_blueprints(app: Flask) -> None:
         incidents_api_bp,
         obligations_bp,
         obligations_api_bp,
+        alerts_bp,
+        alerts_api_bp,
     ):
         app.register_blueprint(blueprint)
     for name, blueprint in app.blueprints.items():
@@ -76,10 +80,18 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_commands(app: Flask) -> None:
+    from leaktrack.alerts.cli import sources_cli
     from leaktrack.audit.cli import audit_cli
     from leaktrack.auth.cli import tokens_cli, users_cli
     from leaktrack.obligations.cli import obligations_cli
     from leaktrack.scheduler import scheduler_command
 
-    for command in (users_cli, tokens_cli, audit_cli, obligations_cli, scheduler_command):
+    for command in (
+        users_cli,
+        tokens_cli,
+        audit_cli,
+        obligations_cli,
+        sources_cli,
+        scheduler_command,
+    ):
         app.cli.add_command(command)

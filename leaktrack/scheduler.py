@@ -26,6 +26,7 @@ JOBS: tuple[tuple[str, str, str, dict], ...] = (
         "interval",
         {"minutes": 5},
     ),
+    ("alerts-forget", "leaktrack.alerts.service:forget_old_deliveries", "interval", {"minutes": 5}),
 )
 
 

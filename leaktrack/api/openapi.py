@@ -3,7 +3,11 @@
 from importlib import import_module
 
 #: modules that define PATHS and SCHEMAS for their part of the API
-PARTS = ("leaktrack.incidents.openapi", "leaktrack.obligations.openapi")
+PARTS = (
+    "leaktrack.incidents.openapi",
+    "leaktrack.obligations.openapi",
+    "leaktrack.alerts.openapi",
+)
 
 ERROR = {
     "type": "object",

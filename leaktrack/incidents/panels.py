@@ -6,7 +6,10 @@ when it has nothing to show.
 
 from importlib import import_module
 
-PANELS: tuple[str, ...] = ("leaktrack.obligations.views:obligations_panel",)
+PANELS: tuple[str, ...] = (
+    "leaktrack.obligations.views:obligations_panel",
+    "leaktrack.alerts.views:incident_panel",
+)
 
 
 def render_panels(incident) -> list[tuple[str, dict]]:

@@ -1,0 +1,1 @@
+"""Alerts in: monitoring webhooks that open or join incidents."""
