@@ -25,24 +25,30 @@ PASSWORD = "correct horse battery staple"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("LEAKTRACK_TEST_DATABASE_URL") else [])
 
 
-def _fresh_postgres_database(base_url: str) -> str:
-    """A new, empty database for this test worker on the server named by base_url."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+def _fresh_postgres_database(base_url: str) -> tuple[str, object]:
+    """A new, empty database for this test process, and a function that drops it."""
     url = make_url(base_url)
-    name = f"leaktrack_test_{worker}"
+    name = f"leaktrack_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'leaktrack.db'}"
-    return _fresh_postgres_database(os.environ["LEAKTRACK_TEST_DATABASE_URL"])
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'leaktrack.db'}"
+        return
+    url, drop = _fresh_postgres_database(os.environ["LEAKTRACK_TEST_DATABASE_URL"])
+    yield url
+    drop()
 
 
 def make_test_app(database_url: str, instance_path, **overrides):
