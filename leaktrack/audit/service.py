@@ -54,6 +54,16 @@ def _resolve_actor(actor, actor_label):
     return None, "system"
 
 
+def _lock_chain(session) -> None:
+    """Serialise writers of the chain until the transaction ends, before reading its tail."""
+    if is_postgresql(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    else:
+        # A write that touches nothing still takes SQLite's write lock, so a reader of the tail
+        # that has not written yet cannot pick the same seq as a concurrent writer.
+        session.execute(text("UPDATE audit_events SET seq = seq WHERE 0"))
+
+
 def record(
     action: str,
     *,
@@ -68,8 +78,7 @@ def record(
 ) -> AuditEvent:
     """Append one event to the chain, in the current transaction."""
     session = db.session
-    if is_postgresql(session):
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _CHAIN_LOCK_KEY})
+    _lock_chain(session)
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()

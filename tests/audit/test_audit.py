@@ -52,3 +52,29 @@ def test_events_chain_each_to_the_one_before(app, make_incident):
         events = sorted(db.session.query(service.AuditEvent), key=lambda e: e.seq)
     assert events[0].prev_hash == service.GENESIS
     assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+
+
+def test_concurrent_writers_keep_one_unbroken_chain(app):
+    """Events recorded from many threads at once each get their own place in the chain."""
+    import threading
+
+    errors = []
+
+    def write(worker):
+        try:
+            for number in range(10):
+                with app.app_context():
+                    service.record("test.event", actor_label=f"w{worker}", text_=str(number))
+                    db.session.commit()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=write, args=(worker,)) for worker in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with app.app_context():
+        checked, problem = service.verify_chain()
+    assert (checked, problem) == (40, None)
