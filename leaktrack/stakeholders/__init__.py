@@ -1,0 +1,1 @@
+"""Affected people: the stakeholder registry, imports, links to incidents, retention."""
