@@ -11,7 +11,7 @@ from leaktrack.auth.access import ALL_ROLES, WRITERS, roles
 from leaktrack.errors import ValidationError
 from leaktrack.extensions import db
 from leaktrack.incidents import service as incidents
-from leaktrack.vocab import STAKEHOLDER_KINDS
+from leaktrack.vocab import DATA_CATEGORIES, STAKEHOLDER_KINDS
 
 from . import records, service
 
@@ -37,6 +37,10 @@ def _people_from_json() -> tuple[list[dict], list | None, int | None]:
         isinstance(categories, list) and all(isinstance(c, str) for c in categories)
     ):
         raise ValidationError({"data_categories": _("Expected a list of data categories.")})
+    if unknown := [c for c in categories or () if c not in DATA_CATEGORIES]:
+        raise ValidationError(
+            {"data_categories": _("Unknown data categories: %(codes)s.", codes=", ".join(unknown))}
+        )
     return people, categories, body.get("estimated_unidentified")
 
 

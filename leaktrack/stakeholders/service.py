@@ -277,13 +277,21 @@ class LinkResult(NamedTuple):
 
 
 def _link_ids(*, incident: Incident, ids_query, bits: int, actor, via: str) -> int:
-    """Link the people the query selects (ids); explicit links also restore removed ones."""
+    """Link the people the query selects (ids); explicit links also restore removed ones.
+
+    Returns how many more people are linked (category changes alone count nothing).
+    """
     table = IncidentStakeholder.__table__
     rows = select(
-        db.literal(incident.id), ids_query.c.id, db.literal(bits), db.literal(via),
+        db.literal(incident.id),
+        ids_query.c.id,
+        db.literal(bits),
+        db.literal(via),
         db.literal(utcnow(), type_=table.c.linked_at.type),
         db.literal(actor.id if actor else None, type_=table.c.linked_by_id.type),
-    ).distinct()  # fmt: skip
+    ).distinct()
+    # SQLite reads "ON CONFLICT" after a SELECT without WHERE as a join constraint
+    rows = rows.where(ids_query.c.id.is_not(None))
     insert = dialect_insert(db.session, table).from_select(
         ["incident_id", "stakeholder_id", "category_bits", "linked_via", "linked_at", "linked_by_id"],
         rows,
@@ -303,7 +311,9 @@ def _link_ids(*, incident: Incident, ids_query, bits: int, actor, via: str) -> i
             table.c.category_bits.op("|")(bits) != table.c.category_bits,
         ),
     )
-    return db.session.execute(insert).rowcount
+    before = linked_count(incident=incident)
+    db.session.execute(insert)
+    return linked_count(incident=incident) - before
 
 
 def link_people(
@@ -341,7 +351,7 @@ def link_people(
     linked = _link_ids(
         incident=incident, ids_query=found.subquery(), bits=bits, actor=actor, via=via
     )
-    if linked:
+    if matched:
         audit.record(
             "stakeholders.linked",
             actor=actor,

@@ -1,0 +1,90 @@
+"""An import killed mid-way leaves the database as it was; no contact data on disk."""
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from sqlalchemy import create_engine, text
+
+from leaktrack.extensions import db
+from leaktrack.stakeholders import service
+from leaktrack.stakeholders.models import Stakeholder
+
+from ..conftest import TEST_DATA_KEY, make_test_app
+from .conftest import csv_bytes
+
+
+def _big_csv(path: Path, rows: int) -> None:
+    with path.open("w", encoding="cp932", newline="") as out:
+        out.write("external_ref,name,email,phone,address,country\r\n")
+        for n in range(rows):
+            out.write(f"B-{n},山田 {n},user{n}@example.jp,03-{n:08d},東京都 {n},JP\r\n")
+
+
+def _snapshot(url: str) -> list:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, external_ref, pii, updated_at FROM stakeholders"))
+        snapshot = sorted(tuple(row) for row in rows)
+        assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    engine.dispose()
+    return snapshot
+
+
+def test_an_import_killed_mid_way_changes_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path / 'crash.db'}"
+    app = make_test_app(url, tmp_path / "instance")
+    with app.app_context():
+        flask_migrate.upgrade()
+        service.import_file(stream=io.BytesIO(csv_bytes()), kind="customer")
+        db.session.commit()
+    before = _snapshot(url)
+    big = tmp_path / "big.csv"
+    _big_csv(big, 300_000)
+    env = {**os.environ, "DATABASE_URL": url, "LEAKTRACK_DATA_KEY": TEST_DATA_KEY,
+           "SECRET_KEY": "x"}  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "leaktrack", "stakeholders", "import",
+         str(big), "--kind", "customer"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    wal = tmp_path / "crash.db-wal"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        if wal.exists() and wal.stat().st_size > 2_000_000:
+            break
+        time.sleep(0.02)
+    assert process.poll() is None, process.communicate()
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert _snapshot(url) == before
+
+
+def test_contact_data_never_reaches_the_database_file(app, do_import, make_incident):
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith("sqlite"):
+        pytest.skip("reads the SQLite file itself")
+    ref = make_incident()
+    do_import(csv_bytes(), incident=ref)
+    with app.app_context():
+        person = db.session.query(Stakeholder).filter_by(external_ref="C-2").one()
+        service.update_stakeholder(
+            stakeholder=person, actor=None, data={"email": "new.hanako@example.jp"}
+        )
+        db.session.commit()
+        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    path = Path(url.removeprefix("sqlite:///"))
+    raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    assert b"C-1" in raw  # the refs are there: the file was read
+    secrets = ["山田 太郎", "taro@example.jp", "03-1234-5678", "0312345678", "佐藤",
+               "new.hanako@example.jp", "hanako@example.jp", "ann@example.com", "Ann Lee",
+               "415 555 0100", "丸の内"]  # fmt: skip
+    for secret in secrets:
+        for encoding in ("utf-8", "utf-16-le", "cp932"):
+            assert secret.encode(encoding) not in raw, (secret, encoding)
