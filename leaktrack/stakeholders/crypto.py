@@ -3,16 +3,17 @@
 `LEAKTRACK_DATA_KEY` is `<key id>:<urlsafe base64 of 32 bytes>`; keys it replaced stay
 readable while listed in `LEAKTRACK_RETIRED_DATA_KEYS` (comma-separated, same form) until
 `stakeholders rotate-key` has re-sealed everything under the current key. From each data key
-HKDF derives one AES-256-GCM key (sealing) and one HMAC key (indexes), so neither use can
-weaken the other.
+HKDF derives one AES-256-GCM key (sealing) and one MAC key (indexes: keyed BLAKE2b, a MAC
+like HMAC and twice as fast, which matters at a million rows), so neither use can weaken the
+other.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import hmac
 import os
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -103,20 +104,27 @@ def open_sealed(key: DataKey, blob: bytes, aad: bytes) -> tuple[str, str, str, s
     return name, email, phone, address
 
 
+_NOT_DIGIT = re.compile(r"[^0-9]")
+
+
 def normalise_email(value: str) -> str:
-    return unicodedata.normalize("NFKC", value).strip().lower()
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value)
+    return value.strip().lower()
 
 
 def normalise_phone(value: str) -> str:
     """Digits only (a leading + kept): '03-1234-5678' and '０３１２３４５６７８' match."""
-    value = unicodedata.normalize("NFKC", value).strip()
-    digits = "".join(ch for ch in value if ch.isdigit())
+    if not value.isascii():
+        value = unicodedata.normalize("NFKC", value)
+    value = value.strip()
+    digits = _NOT_DIGIT.sub("", value)
     return ("+" + digits) if value.startswith("+") and digits else digits
 
 
 def keyed_hash(key: DataKey, text: str) -> str:
-    """Keyed HMAC-SHA256 of a normalised value, hex, truncated to INDEX_BYTES."""
-    return hmac.digest(key.index_key, text.encode(), hashlib.sha256)[:INDEX_BYTES].hex()
+    """Keyed BLAKE2b of a normalised value, INDEX_BYTES long, in hex."""
+    return hashlib.blake2b(text.encode(), key=key.index_key, digest_size=INDEX_BYTES).hexdigest()
 
 
 def email_index(key: DataKey, email: str) -> str | None:

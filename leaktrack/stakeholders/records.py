@@ -10,6 +10,7 @@ import codecs
 import csv
 import functools
 import json
+import operator
 import re
 from collections.abc import Iterator
 from typing import BinaryIO, NamedTuple
@@ -125,29 +126,49 @@ def header_fields(header: list[str], mapping: dict[str, str] | None) -> list[str
 
 
 def clean(line: int, values: dict) -> Record | Invalid:
-    """A checked record, or why it is refused."""
-    get = values.get
-    ref = (get("external_ref") or "").strip()
-    if not ref:
-        return Invalid(line, "no external_ref")
-    name, email = (get("name") or "").strip(), (get("email") or "").strip()
-    phone = (get("phone") or "").strip()
-    address = (get("address") or "").strip().replace("\r\n", "\n")
-    for field, value in (("external_ref", ref), ("name", name), ("email", email),
-                         ("phone", phone), ("address", address)):  # fmt: skip
+    """A checked record from a dict of field values, or why it is refused."""
+    return clean_values(line, *(values.get(field) or "" for field in FIELDS))
+
+
+def _field_problem(line: int, fields: tuple[str, ...], values: tuple[str, ...]) -> Invalid | None:
+    for field, value in zip(fields, values, strict=True):
         if len(value) > LIMITS[field]:
             return Invalid(line, f"{field} longer than {LIMITS[field]} characters")
         if (_CONTROL_BUT_NEWLINE if field == "address" else _CONTROL).search(value):
             return Invalid(line, f"control character in {field}")
+    return None
+
+
+_CHECKED = ("external_ref", "name", "email", "phone", "address")
+
+
+def clean_values(
+    line: int, ref: str, name: str, email: str, phone: str, address: str, country: str,
+    region: str, language: str,
+) -> Record | Invalid:  # fmt: skip
+    """A checked record, or why it is refused (the hot path of an import: keep it lean)."""
+    ref, name, email, phone = ref.strip(), name.strip(), email.strip(), phone.strip()
+    if not ref:
+        return Invalid(line, "no external_ref")
+    address = address.strip()
+    if "\r" in address:
+        address = address.replace("\r\n", "\n")
+    values = (ref, name, email, phone, address)
+    if (
+        len(ref) > 200 or len(name) > 300 or len(email) > 254 or len(phone) > 40
+        or len(address) > 1000 or _CONTROL.search(ref + name + email + phone)
+        or _CONTROL_BUT_NEWLINE.search(address)
+    ):  # fmt: skip
+        return _field_problem(line, _CHECKED, values)
     if email and not _EMAIL.fullmatch(email):
         return Invalid(line, "malformed e-mail")
-    country = (get("country") or "").strip().upper()
+    country = country.strip().upper()
     if country not in _countries():
         return Invalid(line, "unknown country" if country else "no country")
-    region = (get("region") or "").strip().upper() or None
+    region = region.strip().upper() or None
     if region is not None and (region not in _regions() or not region.startswith(country + "-")):
         return Invalid(line, "unknown region")
-    language = (get("language") or "").strip().lower() or ("ja" if country == "JP" else "en")
+    language = language.strip().lower() or ("ja" if country == "JP" else "en")
     if language not in ("ja", "en"):
         return Invalid(line, "unknown language (ja or en)")
     return Record(line, ref, name, email, phone, address, country, region, language)
@@ -170,6 +191,8 @@ def read_csv(stream: BinaryIO, *, encoding: str, mapping=None) -> Iterator[Recor
 
 def _csv_rows(reader, lines: _DecodedLines, fields: list, encoding: str):
     width, last_line = len(fields), reader.line_num
+    # Each row gets one empty cell appended: fields the file lacks read from there.
+    pick = operator.itemgetter(*(fields.index(f) if f in fields else width for f in FIELDS))
     while True:
         try:
             row = next(reader)
@@ -187,9 +210,8 @@ def _csv_rows(reader, lines: _DecodedLines, fields: list, encoding: str):
             if row:  # a blank line is no record
                 yield Invalid(line, f"wrong column count: {len(row)}, expected {width}")
         else:
-            yield clean(
-                line, {field: value for field, value in zip(fields, row, strict=True) if field}
-            )
+            row.append("")
+            yield clean_values(line, *pick(row))
 
 
 def read_jsonl(stream: BinaryIO, *, encoding: str, mapping=None) -> Iterator[Record | Invalid]:
@@ -216,7 +238,7 @@ def read_jsonl(stream: BinaryIO, *, encoding: str, mapping=None) -> Iterator[Rec
         if bad:
             yield Invalid(line, f"{bad} is not a string")
             continue
-        yield clean(line, {k: None if v is None else str(v) for k, v in values.items()})
+        yield clean(line, {k: "" if v is None else str(v) for k, v in values.items()})
 
 
 def read_records(
