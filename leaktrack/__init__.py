@@ -27,7 +27,7 @@ def _translation_directories() -> str:
 
 
 def _init_extensions(app: Flask) -> None:
-    from leaktrack import database, obligations, web
+    from leaktrack import database, obligations, stakeholders, web
     from leaktrack.auth.access import enforce_access
     from leaktrack.auth.views import load_user, load_user_from_request
     from leaktrack.errors import register_error_handlers
@@ -51,6 +51,7 @@ def _init_extensions(app: Flask) -> None:
     app.before_request(enforce_access)
     register_error_handlers(app)
     obligations.init_app(app)
+    stakeholders.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -458,6 +458,23 @@ def recount(*, incident: Incident, actor=None) -> int:
     return total
 
 
+def count_entered(*, incident: Incident) -> None:
+    """An affected count entered on the incident: what the linked people leave is the estimate.
+
+    It never goes below the people linked; before anyone is linked, nothing changes here.
+    """
+    estimate = _estimate_of(incident)
+    if estimate is None:
+        return
+    linked = linked_count(incident=incident)
+    wanted = max(0, (incident.affected_count or 0) - linked)
+    if wanted != estimate.estimated_unidentified:
+        estimate.estimated_unidentified = wanted
+        db.session.flush()
+    if incident.affected_count != linked + wanted:
+        recount(incident=incident)
+
+
 def _grouped(column, incident: Incident) -> dict[str, int]:
     rows = db.session.execute(
         select(column, func.count())

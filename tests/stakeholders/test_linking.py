@@ -188,3 +188,16 @@ def test_api_writes_need_a_writer(client, make_incident, api_headers):
 
 def test_rows_fixture_has_three_people():
     assert len(ROWS) == 3
+
+
+def test_a_count_entered_on_the_incident_becomes_the_estimate(app, people, make_incident):
+    ref = make_incident()
+    with app.app_context():
+        incident = _incident(ref)
+        service.link_people(incident=incident, actor=None, refs=["C-1", "C-2", "C-3"])
+        incidents.update_incident(incident=incident, actor=None, data={"affected_count": 50})
+        assert service.affected_counts(incident=incident)["estimated_unidentified"] == 47
+        incidents.update_incident(incident=incident, actor=None, data={"affected_count": 1})
+        counts = service.affected_counts(incident=incident)
+        assert (counts["total"], counts["estimated_unidentified"]) == (3, 0)
+        assert incident.affected_count == 3
