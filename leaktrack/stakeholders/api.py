@@ -45,7 +45,10 @@ def _people_from_json() -> tuple[list[dict], list | None, int | None]:
 
 
 def _people_from_csv() -> list[dict]:
-    data = request.get_data(cache=False)
+    upload = request.files.get("file")
+    if request.mimetype == "multipart/form-data" and upload is None:
+        raise ValidationError({"file": _("Upload the CSV as the form field named file.")})
+    data = upload.read(CSV_MAX + 1) if upload else request.get_data(cache=False)
     if len(data) > CSV_MAX:
         abort(413, _("The body is too large."))
     try:
@@ -79,7 +82,7 @@ def _refs_by_kind(people: list) -> dict[str, list[str]]:
 @roles(*WRITERS)
 def link(ref: str):
     incident = incidents.get_incident(ref=ref)
-    if request.mimetype in ("text/csv", "application/csv"):
+    if request.mimetype in ("text/csv", "application/csv", "multipart/form-data"):
         people, categories, estimate = _people_from_csv(), None, None
     else:
         people, categories, estimate = _people_from_json()

@@ -96,6 +96,13 @@ PATHS = {
                             "description": "CSV with columns kind, external_ref",
                         }
                     },
+                    "multipart/form-data": {
+                        "schema": {
+                            "type": "object",
+                            "required": ["file"],
+                            "properties": {"file": {"type": "string", "format": "binary"}},
+                        }
+                    },
                 },
             },
             "responses": {

@@ -79,6 +79,42 @@ def record_view(*, actor, stakeholder_ids: Iterable[int], where: str, incident=N
     )
 
 
+def record_export(*, actor, incident: Incident, count: int) -> None:
+    """Audit an export of the contact data of everyone linked to the incident."""
+    audit.record(
+        "stakeholder.viewed",
+        actor=actor,
+        incident=incident,
+        object_type="incident",
+        object_id=incident.ref,
+        after={"where": "incident people export", "count": count},
+    )
+
+
+def iter_linked(*, incident: Incident, kinds=(), categories=()):
+    """(link, person) for everyone currently linked, streamed in id order.
+
+    `kinds` and `categories` narrow it (a person counts when any of their exposed categories is
+    among `categories`). Unseal contact data with contact_of and audit what you show.
+    """
+    query = (
+        select(IncidentStakeholder, Stakeholder)
+        .join(Stakeholder, Stakeholder.id == IncidentStakeholder.stakeholder_id)
+        .where(
+            IncidentStakeholder.incident_id == incident.id,
+            IncidentStakeholder.unlinked_at.is_(None),
+        )
+        .order_by(Stakeholder.id)
+        .execution_options(yield_per=1000)
+    )
+    if kinds:
+        query = query.where(Stakeholder.kind.in_(list(kinds)))
+    if categories:
+        query = query.where(cats.any_of(IncidentStakeholder.category_bits, categories))
+    for row in db.session.execute(query):
+        yield row.IncidentStakeholder, row.Stakeholder
+
+
 def get_stakeholder(*, stakeholder_id: int) -> Stakeholder:
     """The stakeholder with this id, or NotFoundError."""
     stakeholder = db.session.get(Stakeholder, stakeholder_id)

@@ -32,28 +32,39 @@ def _snapshot(url: str) -> list:
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT id, external_ref, pii, updated_at FROM stakeholders"))
         snapshot = sorted(tuple(row) for row in rows)
-        assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+        if url.startswith("sqlite"):
+            assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
     engine.dispose()
     return snapshot
 
 
-def test_an_import_killed_mid_way_changes_nothing(tmp_path):
-    url = f"sqlite:///{tmp_path / 'crash.db'}"
-    app = make_test_app(url, tmp_path / "instance")
+def _start_import(url: str, folder: Path, rows: int) -> subprocess.Popen:
+    big = folder / "big.csv"
+    _big_csv(big, rows)
+    env = {**os.environ, "DATABASE_URL": url, "LEAKTRACK_DATA_KEY": TEST_DATA_KEY,
+           "SECRET_KEY": "x"}  # fmt: skip
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "leaktrack", "stakeholders", "import",
+         str(big), "--kind", "customer"],
+        env=env, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+
+
+def _seeded(url: str, folder: Path):
+    app = make_test_app(url, folder / "instance")
     with app.app_context():
         flask_migrate.upgrade()
         service.import_file(stream=io.BytesIO(csv_bytes()), kind="customer")
         db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_an_import_killed_mid_way_changes_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path / 'crash.db'}"
+    _seeded(url, tmp_path)
     before = _snapshot(url)
-    big = tmp_path / "big.csv"
-    _big_csv(big, 300_000)
-    env = {**os.environ, "DATABASE_URL": url, "LEAKTRACK_DATA_KEY": TEST_DATA_KEY,
-           "SECRET_KEY": "x"}  # fmt: skip
-    process = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "leaktrack", "stakeholders", "import",
-         str(big), "--kind", "customer"],
-        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    process = _start_import(url, tmp_path, 300_000)
     wal = tmp_path / "crash.db-wal"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
@@ -64,6 +75,38 @@ def test_an_import_killed_mid_way_changes_nothing(tmp_path):
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert _snapshot(url) == before
+
+
+@pytest.mark.skipif(
+    not os.environ.get("LEAKTRACK_TEST_DATABASE_URL"), reason="needs LEAKTRACK_TEST_DATABASE_URL"
+)
+def test_an_import_killed_mid_copy_on_postgresql_changes_nothing(tmp_path):
+    from ..conftest import _fresh_postgres_database
+
+    url, drop = _fresh_postgres_database(os.environ["LEAKTRACK_TEST_DATABASE_URL"])
+    try:
+        _seeded(url, tmp_path)
+        before = _snapshot(url)
+        process = _start_import(url, tmp_path, 200_000)
+        engine = create_engine(url)
+        copying = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND query LIKE 'COPY stakeholder_stage%'"
+        )
+        deadline = time.monotonic() + 60
+        with engine.connect() as conn:
+            while time.monotonic() < deadline and process.poll() is None:
+                if conn.execute(copying).scalar():
+                    break
+                time.sleep(0.05)
+        time.sleep(0.5)
+        assert process.poll() is None, process.communicate()
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        engine.dispose()
+        assert _snapshot(url) == before
+    finally:
+        drop()
 
 
 def test_contact_data_never_reaches_the_database_file(app, do_import, make_incident):

@@ -1,5 +1,7 @@
 """Linking paths, unlinking, estimates, counts in SQL, the API, and obligations' counts."""
 
+import io
+
 import pytest
 from sqlalchemy import select
 
@@ -155,9 +157,12 @@ def test_api_counts_and_links(client, app, people, make_incident, api_headers):
         headers={**headers, "Content-Type": "text/csv"},
     )  # fmt: skip
     assert answer.json["total"] == 3
+    upload = {"file": (io.BytesIO(b"kind,external_ref\r\ncustomer,C-3\r\n"), "refs.csv")}
+    answer = client.post(f"/api/v1/incidents/{ref}/affected", data=upload, headers=headers)
+    assert answer.json["linked"] == 1
     got = client.get(f"/api/v1/incidents/{ref}/affected", headers=api_headers("executive"))
-    assert got.json["by_kind"] == {"customer": 2, "employee": 1}
-    assert got.json["by_category"] == {"email": 3}
+    assert got.json["by_kind"] == {"customer": 3, "employee": 1}
+    assert got.json["by_category"] == {"email": 4}
     assert "taro" not in got.get_data(as_text=True)
 
 
@@ -201,3 +206,19 @@ def test_a_count_entered_on_the_incident_becomes_the_estimate(app, people, make_
         counts = service.affected_counts(incident=incident)
         assert (counts["total"], counts["estimated_unidentified"]) == (3, 0)
         assert incident.affected_count == 3
+
+
+def test_iter_linked_filters_by_kind_and_category(app, people, make_incident):
+    ref = make_incident()
+    with app.app_context():
+        incident = _incident(ref)
+        service.link_people(
+            incident=incident, actor=None, refs=["C-1", "C-2"], categories=["email"]
+        )
+        service.link_people(incident=incident, actor=None, refs=["E-1"], categories=["phone"])
+        everyone = [p.external_ref for _, p in service.iter_linked(incident=incident)]
+        assert sorted(everyone) == ["C-1", "C-2", "E-1"]
+        by_category = service.iter_linked(incident=incident, categories=["phone", "address"])
+        assert [p.external_ref for _, p in by_category] == ["E-1"]
+        by_kind = service.iter_linked(incident=incident, kinds=["customer"])
+        assert sorted(p.external_ref for _, p in by_kind) == ["C-1", "C-2"]

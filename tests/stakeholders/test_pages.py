@@ -75,6 +75,7 @@ def test_incident_people_page_and_export_are_audited(app, page_client, do_import
     with app.app_context():
         wheres = [v.after["where"] for v in _views()]
         assert wheres == ["incident people", "incident people export"]
+        assert _views()[1].after["count"] == 3
         assert all(v.incident_id is not None for v in _views())
 
 
