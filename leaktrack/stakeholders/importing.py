@@ -164,6 +164,9 @@ class _Writer:
         if not self.postgres:
             self.cursor.execute("PRAGMA cache_size = -2000")
             return
+        # A fresh temporary table has no statistics: without them the planner joins it by
+        # nested loops, which a million rows turn into hours.
+        self.cursor.execute("ANALYZE stakeholder_stage")
         updates = ", ".join(f"{name} = excluded.{name}" for name in _UPDATED)
         changed = " OR ".join(
             f"stakeholders.{name} IS DISTINCT FROM excluded.{name}" for name in _COMPARED
