@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from typing import BinaryIO, NamedTuple
 
@@ -281,7 +282,7 @@ def import_file(
         actor_label=actor_label,
         incident=incident,
         object_type="stakeholder_import",
-        object_id=filename or kind,
+        object_id=(os.path.basename(filename) or kind)[:64],
         after={"kind": kind, "encoding": encoding, **result.counts()},
     )
     if incident is not None:
