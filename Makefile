@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lint format translations bench-alerts
+.PHONY: run test install install-test lint format translations bench-alerts bench-import
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "leaktrack needs Python 3.11 or newer")'
@@ -42,6 +42,10 @@ translations: install
 ## Benchmark the monitoring webhook against a bare Flask endpoint (gunicorn, 2 workers, SQLite).
 bench-alerts: install
 	$(BIN)/python -m bench.alerts
+
+## Benchmark a million-row CP932 stakeholder import against plain sqlite3.executemany.
+bench-import: install
+	$(BIN)/python -m bench.import --rows 1000000
 
 lint: install-test
 	$(BIN)/ruff check leaktrack tests bench

@@ -27,7 +27,7 @@ def _translation_directories() -> str:
 
 
 def _init_extensions(app: Flask) -> None:
-    from leaktrack import database, obligations, web
+    from leaktrack import database, obligations, stakeholders, web
     from leaktrack.auth.access import enforce_access
     from leaktrack.auth.views import load_user, load_user_from_request
     from leaktrack.errors import register_error_handlers
@@ -51,6 +51,7 @@ def _init_extensions(app: Flask) -> None:
     app.before_request(enforce_access)
     register_error_handlers(app)
     obligations.init_app(app)
+    stakeholders.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -62,6 +63,8 @@ def _register_blueprints(app: Flask) -> None:
     from leaktrack.incidents.views import bp as incidents_bp
     from leaktrack.obligations.views import api as obligations_api_bp
     from leaktrack.obligations.views import bp as obligations_bp
+    from leaktrack.stakeholders.api import bp as stakeholders_api_bp
+    from leaktrack.stakeholders.views import bp as stakeholders_bp
 
     for blueprint in (
         auth_bp,
@@ -72,6 +75,8 @@ def _register_blueprints(app: Flask) -> None:
         obligations_api_bp,
         alerts_bp,
         alerts_api_bp,
+        stakeholders_bp,
+        stakeholders_api_bp,
     ):
         app.register_blueprint(blueprint)
     for name, blueprint in app.blueprints.items():
@@ -85,6 +90,7 @@ def _register_commands(app: Flask) -> None:
     from leaktrack.auth.cli import tokens_cli, users_cli
     from leaktrack.obligations.cli import obligations_cli
     from leaktrack.scheduler import scheduler_command
+    from leaktrack.stakeholders.cli import retention_cli, stakeholders_cli
 
     for command in (
         users_cli,
@@ -93,5 +99,7 @@ def _register_commands(app: Flask) -> None:
         obligations_cli,
         sources_cli,
         scheduler_command,
+        stakeholders_cli,
+        retention_cli,
     ):
         app.cli.add_command(command)

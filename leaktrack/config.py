@@ -52,6 +52,8 @@ def from_environment(instance_path: str, given: dict) -> dict:
         "LEAKTRACK_RULES_DIR": env("LEAKTRACK_RULES_DIR"),
         "LEAKTRACK_LOG_FORMAT": env("LEAKTRACK_LOG_FORMAT", "text"),
         "LOGIN_RATE_LIMIT": env("LEAKTRACK_LOGIN_RATE_LIMIT", "10 per minute"),
+        "LEAKTRACK_RETIRED_DATA_KEYS": env("LEAKTRACK_RETIRED_DATA_KEYS", ""),
+        "LEAKTRACK_RETENTION_DAYS": int(env("LEAKTRACK_RETENTION_DAYS") or 1095),
     }
     if "SECRET_KEY" not in given:
         values["SECRET_KEY"] = env("SECRET_KEY") or _instance_secret(

@@ -27,6 +27,18 @@ JOBS: tuple[tuple[str, str, str, dict], ...] = (
         {"minutes": 5},
     ),
     ("alerts-forget", "leaktrack.alerts.service:forget_old_deliveries", "interval", {"minutes": 5}),
+    (
+        "stakeholder-imports",
+        "leaktrack.stakeholders.uploads:run_queued_imports",
+        "interval",
+        {"seconds": 5},
+    ),
+    (
+        "retention-purge",
+        "leaktrack.stakeholders.maintenance:scheduled_purge",
+        "cron",
+        {"hour": 3, "minute": 17},
+    ),
 )
 
 

@@ -7,6 +7,7 @@ PARTS = (
     "leaktrack.incidents.openapi",
     "leaktrack.obligations.openapi",
     "leaktrack.alerts.openapi",
+    "leaktrack.stakeholders.openapi",
 )
 
 ERROR = {

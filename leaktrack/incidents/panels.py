@@ -9,6 +9,7 @@ from importlib import import_module
 PANELS: tuple[str, ...] = (
     "leaktrack.obligations.views:obligations_panel",
     "leaktrack.alerts.views:incident_panel",
+    "leaktrack.stakeholders.views:incident_panel",
 )
 
 

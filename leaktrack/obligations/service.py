@@ -56,13 +56,18 @@ def incident_facts(incident: Incident) -> IncidentFacts:
 
 
 def affected_counts(incident: Incident) -> AffectedCounts:
-    """People affected per country and region.
+    """Linked people per country and region.
 
-    Until linked stakeholders are counted here, no per-place counts are known: rules then
-    decide from the incident's jurisdictions and affected_count, and rules that need counts
-    per region say so ("cannot compute").
+    With nobody linked yet, no per-place counts are known: rules then decide from the
+    incident's jurisdictions and affected_count, and rules that need counts per region say so
+    ("cannot compute").
     """
-    return AffectedCounts()
+    from leaktrack.stakeholders.service import counts_by_place
+
+    by_country, by_region = counts_by_place(incident=incident)
+    if not by_country:
+        return AffectedCounts()
+    return AffectedCounts(by_country=by_country, by_region=by_region)
 
 
 def filings_of(incident: Incident) -> list[Filing]:
