@@ -25,10 +25,11 @@ PASSWORD = "correct horse battery staple"
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("LEAKTRACK_TEST_DATABASE_URL") else [])
 
 
-def _fresh_postgres_database(base_url: str) -> tuple[str, object]:
-    """A new, empty database for this test process, and a function that drops it."""
+def _fresh_postgres_database(base_url: str, purpose: str = "suite") -> tuple[str, object]:
+    """A new, empty database for this test process and purpose, and a function that drops it."""
     url = make_url(base_url)
-    name = f"leaktrack_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{os.getpid()}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"leaktrack_test_{purpose}_{worker}_{os.getpid()}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -38,16 +38,25 @@ def seal(secret: str, *, data_key: str) -> str:
     return f"{key_id}:{base64.b64encode(nonce + sealed).decode()}"
 
 
+def sealed_with(stored: str) -> str:
+    """The id of the data key a stored secret was sealed with."""
+    return stored.partition(":")[0]
+
+
 @functools.lru_cache(maxsize=256)
-def unseal(stored: str, *, data_key: str) -> str:
-    """The secret back from its stored form; ValueError if this data key cannot open it.
+def unseal(stored: str, *, data_keys: tuple[str, ...]) -> str:
+    """The secret back from its stored form, opened with whichever of `data_keys` (the
+    current key and the retired ones) sealed it; ValueError if none of them can.
 
     Cached: every signed delivery needs its source's secret, and stored forms never change.
     """
-    key_id, material = _split(data_key)
     stored_id, _, encoded = stored.partition(":")
-    if stored_id != key_id:
-        raise ValueError(f"sealed with data key {stored_id!r}, not {key_id!r}")
+    for data_key in data_keys:
+        key_id, material = _split(data_key)
+        if key_id == stored_id:
+            break
+    else:
+        raise ValueError(f"sealed with data key {stored_id!r}, which is not configured")
     raw = base64.b64decode(encoded)
     try:
         return _cipher(material).decrypt(raw[:12], raw[12:], key_id.encode()).decode()

@@ -58,6 +58,12 @@ def _data_key() -> str:
     return current_app.config["LEAKTRACK_DATA_KEY"]
 
 
+def _data_keys() -> tuple[str, ...]:
+    """The current data key first, then the retired ones that may still open old secrets."""
+    retired = current_app.config.get("LEAKTRACK_RETIRED_DATA_KEYS") or ""
+    return (_data_key(), *(item.strip() for item in retired.split(",") if item.strip()))
+
+
 def _store_secret(auth: str, secret: str) -> str:
     if auth == "bearer":
         return signing.hash_bearer_secret(secret)
@@ -162,6 +168,22 @@ def rotate_secret(*, source: AlertSource, actor, overlap: timedelta = DEFAULT_OV
     return secret
 
 
+def reseal_source_secrets() -> int:
+    """Re-seal HMAC secrets still under a retired data key with the current one; how many."""
+    current = sealing.sealed_with(sealing.seal("", data_key=_data_key()))
+    sources = db.session.scalars(select(AlertSource).where(AlertSource.auth == "hmac")).all()
+    resealed = 0
+    for source in sources:
+        for column in ("secret", "previous_secret"):
+            stored = getattr(source, column)
+            if stored and sealing.sealed_with(stored) != current:
+                secret = sealing.unseal(stored, data_keys=_data_keys())
+                setattr(source, column, sealing.seal(secret, data_key=_data_key()))
+                resealed += 1
+    db.session.flush()
+    return resealed
+
+
 def set_source_enabled(*, source: AlertSource, actor, is_enabled: bool) -> None:
     """Enable or disable a source; a disabled source's webhook answers 404."""
     if source.is_enabled == is_enabled:
@@ -221,7 +243,7 @@ def authenticate(
     if source.auth == "bearer":
         signing.verify_bearer(secret_hashes=stored, authorization=headers.get("authorization"))
         return None
-    secrets = [sealing.unseal(s, data_key=_data_key()) for s in stored]
+    secrets = [sealing.unseal(s, data_keys=_data_keys()) for s in stored]
     return signing.verify_signature(hmac_secrets=secrets, headers=headers, body=body, now=now)
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
+from leaktrack.alerts import service as alerts
 from leaktrack.audit import service as audit
 from leaktrack.extensions import db
 from leaktrack.incidents.models import Incident
@@ -93,6 +94,7 @@ def rotate_key(*, actor_label: str = "cli") -> int:
         db.session.execute(statement, [_reseal(row, ring) for row in rows])
         done += len(rows)
     done += _reseal_uploads(ring)
+    done += alerts.reseal_source_secrets()
     audit.record(
         "stakeholders.key_rotated",
         actor_label=actor_label,

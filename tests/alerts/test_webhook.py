@@ -403,3 +403,26 @@ def test_secrets_are_not_stored_readable(app, make_source):
     assert bearer_secret not in stored[bearer_name]
     assert hmac_secret not in stored[hmac_name]
     assert hmac_secret.removeprefix("whsec_") not in stored[hmac_name]
+
+
+def test_data_key_rotation_keeps_hmac_sources_working(app, sender, runner):
+    from leaktrack.alerts import service
+
+    new_key = "k9:" + "bmV3LWRhdGEta2V5LWZvci1hbGVydC1zb3VyY2VzLXRlc3Q="
+    source = sender("generic", "hmac")
+    original = dict(app.config)
+    app.config.update(
+        LEAKTRACK_DATA_KEY=new_key, LEAKTRACK_RETIRED_DATA_KEYS=original["LEAKTRACK_DATA_KEY"]
+    )
+    try:
+        assert source.post({**samples.generic(), "id": "before"}).status_code == 202
+        assert runner.invoke(args=["stakeholders", "rotate-key"]).exit_code == 0
+        app.config["LEAKTRACK_RETIRED_DATA_KEYS"] = ""
+        with app.app_context():
+            assert service.get_source(name=source.name).secret.startswith("k9:")
+        assert source.post({**samples.generic(), "id": "after"}).status_code == 202
+    finally:
+        app.config.update(
+            LEAKTRACK_DATA_KEY=original["LEAKTRACK_DATA_KEY"],
+            LEAKTRACK_RETIRED_DATA_KEYS=original.get("LEAKTRACK_RETIRED_DATA_KEYS", ""),
+        )

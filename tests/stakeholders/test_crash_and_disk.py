@@ -100,7 +100,7 @@ def test_an_import_killed_mid_way_changes_nothing(tmp_path):
 def test_an_import_killed_mid_copy_on_postgresql_changes_nothing(tmp_path):
     from ..conftest import _fresh_postgres_database
 
-    url, drop = _fresh_postgres_database(os.environ["LEAKTRACK_TEST_DATABASE_URL"])
+    url, drop = _fresh_postgres_database(os.environ["LEAKTRACK_TEST_DATABASE_URL"], "crash")
     try:
         _seeded(url, tmp_path)
         before = _snapshot(url)
