@@ -149,10 +149,16 @@ class Dispatcher:
             .limit(limit)
         )
         if self.session.get_bind().dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
+            # Lock the due rows first (others skip them), then update exactly those: a LIMIT
+            # subquery inside the UPDATE may be re-run by PostgreSQL and take more rows.
+            ids = list(self.session.scalars(due.with_for_update(skip_locked=True)))
+            chosen = t.c.id.in_(ids)
+        else:
+            # SQLite has one writer at a time; the status condition makes the claim atomic.
+            chosen = t.c.id.in_(due.scalar_subquery())
         statement = (
             update(t)
-            .where(t.c.id.in_(due.scalar_subquery()), t.c.status == "scheduled")
+            .where(chosen, t.c.status == "scheduled")
             .values(status="sending", claim_token=token, lease_until=now + self.lease)
             .returning(
                 t.c.id,

@@ -8,6 +8,7 @@ in `violations`, and the server answers such a request 400 like SendGrid would.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -104,7 +105,9 @@ class FakeSendGrid:
                 if data:
                     self.send_header("Content-Type", "application/json")
                 self.end_headers()
-                self.wfile.write(data)
+                # the client may have given up waiting (timeout tests)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(data)
 
         self.handler = Handler
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
