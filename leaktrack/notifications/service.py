@@ -262,7 +262,7 @@ def create_notification(
     """Validate, render once to refuse a broken template, fan out the deliveries, audit."""
     now = now or utcnow()
     errors: dict[str, str] = {}
-    if audience not in AUDIENCES:
+    if not isinstance(audience, str) or audience not in AUDIENCES:
         errors["audience"] = _("Must be one of: %(values)s.", values=", ".join(AUDIENCES))
         raise ValidationError(errors)
     if incident is None and audience != "internal":
