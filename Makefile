@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lint format translations bench-alerts bench-import
+.PHONY: run test install install-test lint format translations bench-alerts bench-import bench-notify
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "leaktrack needs Python 3.11 or newer")'
@@ -46,6 +46,11 @@ bench-alerts: install
 ## Benchmark a million-row CP932 stakeholder import against plain sqlite3.executemany.
 bench-import: install
 	$(BIN)/python -m bench.import --rows 1000000
+
+## Benchmark a customer notice to a million people: SQL fan-out, then dispatch to a loopback
+## SendGrid, against a bare loop posting the same request bodies with the same client.
+bench-notify: install
+	$(BIN)/python -m bench.notify --rows 1000000
 
 lint: install-test
 	$(BIN)/ruff check leaktrack tests bench

@@ -19,6 +19,7 @@ them, and only when none has come after UNCERTAIN_GRACE are they scheduled again
 
 from __future__ import annotations
 
+import bisect
 import logging
 import random
 import secrets
@@ -53,6 +54,7 @@ class Claimed:
     notification_id: int
     language: str
     stakeholder_id: int | None
+    category_bits: int
     user_id: int | None
     email: str | None
 
@@ -104,6 +106,8 @@ class Dispatcher:
         self.clock, self.sleep, self.lease = clock, sleep, lease
         self.max_attempts, self.backoff_base = max_attempts, backoff_base
         self.stats = Stats()
+        #: claim token -> the ids it holds, sorted (only the current claim is kept)
+        self.claimed: dict[str, list[int]] = {}
 
     # -- leases ---------------------------------------------------------------------------
 
@@ -153,25 +157,31 @@ class Dispatcher:
             # subquery inside the UPDATE may be re-run by PostgreSQL and take more rows.
             ids = list(self.session.scalars(due.with_for_update(skip_locked=True)))
             chosen = t.c.id.in_(ids)
+            still_due = t.c.status == "scheduled"
         else:
             # SQLite has one writer at a time; the status condition makes the claim atomic.
+            # (`status || ''` keeps SQLite from scanning every scheduled row by the status
+            # index instead of looking the chosen ids up by primary key.)
             chosen = t.c.id.in_(due.scalar_subquery())
+            still_due = t.c.status.concat("") == "scheduled"
         statement = (
             update(t)
-            .where(chosen, t.c.status == "scheduled")
+            .where(chosen, still_due)
             .values(status="sending", claim_token=token, lease_until=now + self.lease)
             .returning(
                 t.c.id,
                 t.c.notification_id,
                 t.c.language,
                 t.c.stakeholder_id,
+                t.c.category_bits,
                 t.c.user_id,
                 t.c.email,
-            )  # fmt: skip
+            )
         )
-        rows = [Claimed(*row) for row in self.session.execute(statement)]
+        rows = [Claimed(*row) for row in self.session.execute(statement).all()]
         self.session.commit()
         rows.sort(key=lambda row: row.id)
+        self.claimed = {token: [row.id for row in rows]}
         self.stats.claimed += len(rows)
         return token, rows
 
@@ -180,12 +190,21 @@ class Dispatcher:
     def _ids(self, message: Message) -> list[int]:
         return [person.delivery_id for person in message.personalizations]
 
+    def _which(self, token: str, ids: Iterable[int]):
+        """SQL for exactly these claimed rows: an id range when no other claimed row of this
+        claim lies inside it (cheap at 1,000 rows), else the id list."""
+        t, ids = self.table, sorted(ids)
+        claimed = self.claimed.get(token, [])
+        lo, hi = ids[0], ids[-1]
+        inside = bisect.bisect_right(claimed, hi) - bisect.bisect_left(claimed, lo)
+        if inside == len(ids):
+            return and_(t.c.claim_token == token, t.c.id.between(lo, hi))
+        return and_(t.c.claim_token == token, t.c.id.in_(ids))
+
     def _update(self, token: str, ids: Iterable[int], **values) -> None:
         t = self.table
         self.session.execute(
-            update(t)
-            .where(t.c.claim_token == token, t.c.id.in_(list(ids)), t.c.status == "sending")
-            .values(**values)
+            update(t).where(self._which(token, ids), t.c.status == "sending").values(**values)
         )
 
     def _fail(self, token: str, failures: dict[int, str]) -> None:

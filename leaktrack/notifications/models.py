@@ -71,6 +71,8 @@ class Delivery(db.Model):
     #: the affected person (address unsealed at send time, never copied here)
     stakeholder_id: Mapped[int | None] = mapped_column(ForeignKey("stakeholders.id"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: the person's exposed data categories when the notice was scheduled (stakeholders.categories)
+    category_bits: Mapped[int] = mapped_column(default=0)
     #: regulator and internal recipients' address
     email: Mapped[str | None] = mapped_column(String(254))
     #: ja or en: the template language this recipient gets

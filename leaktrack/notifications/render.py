@@ -60,14 +60,31 @@ def html_tag(name: str) -> str:
     return f"-lt-h-{name}-"
 
 
-def substitutions(values: Mapping[str, str]) -> dict[str, str]:
-    """One recipient's substitutions: strings only, text and HTML forms."""
+_TEXT_TAGS = {name: text_tag(name) for name in RECIPIENT_FIELDS}
+_HTML_TAGS = {name: html_tag(name) for name in RECIPIENT_FIELDS}
+_SPECIAL = re.compile(r"[&<>\"']")
+
+
+def substitutions(
+    values: Mapping[str, str], names: Iterable[str] = RECIPIENT_FIELDS
+) -> dict[str, str]:
+    """One recipient's substitutions, strings only, text and HTML forms, for the given names
+    (those the content uses: SendGrid's request gets nothing it does not need)."""
     result = {}
-    for name in RECIPIENT_FIELDS:
-        value = str(values.get(name) or "")
-        result[text_tag(name)] = value
-        result[html_tag(name)] = html.escape(value)
+    for name in names:
+        value = values.get(name)
+        value = "" if value is None else str(value)
+        result[_TEXT_TAGS[name]] = value
+        result[_HTML_TAGS[name]] = html.escape(value) if _SPECIAL.search(value) else value
     return result
+
+
+def used_fields(rendered: Rendered) -> tuple[str, ...]:
+    """The recipient values whose tags appear in the rendered content."""
+    whole = rendered.subject + rendered.text + rendered.html
+    return tuple(
+        name for name in RECIPIENT_FIELDS if _TEXT_TAGS[name] in whole or _HTML_TAGS[name] in whole
+    )
 
 
 @dataclass(frozen=True)

@@ -345,6 +345,7 @@ def _fan_out_affected(notification, incident, kinds, categories, language, avail
         select(
             literal(notification.id),
             person.id,
+            link.category_bits,
             chosen,
             case((no_address, literal("failed")), else_=literal("scheduled")),
             case((no_address, literal("no address")), else_=None),
@@ -362,8 +363,8 @@ def _fan_out_affected(notification, incident, kinds, categories, language, avail
     if categories:
         query = query.where(cats.any_of(link.category_bits, categories))
     table = Delivery.__table__
-    columns = ["notification_id", "stakeholder_id", "language", "status", "reason", "due_at",
-               "attempts"]  # fmt: skip
+    columns = ["notification_id", "stakeholder_id", "category_bits", "language", "status",
+               "reason", "due_at", "attempts"]  # fmt: skip
     db.session.execute(insert(table).from_select(columns, query))
     # rowcount of INSERT … SELECT is not reported by every driver: count what is there
     return db.session.scalar(select(func.count()).where(table.c.notification_id == notification.id))
@@ -383,6 +384,7 @@ def _fan_out_listed(notification, addresses: list[str], language: str) -> int:
                 "notification_id": notification.id,
                 "email": address,
                 "user_id": users.get(address.lower()),
+                "category_bits": 0,
                 "language": language,
                 "status": "scheduled",
                 "due_at": notification.scheduled_for,
@@ -582,39 +584,36 @@ def transport():
     return CaptureTransport()
 
 
-def _contacts(rows: list[Claimed]) -> dict[int, tuple[str, str, int]]:
-    """stakeholder id → (name, email, exposed category bits) for claimed customer rows."""
+def _contacts(rows: list[Claimed]) -> dict[int, tuple[str, str]]:
+    """stakeholder id → (name, email) for claimed customer rows, unsealed."""
     from leaktrack.stakeholders.crypto import associated_data, key_ring, open_sealed
 
-    by_notification: dict[int, list[int]] = {}
-    for row in rows:
-        if row.stakeholder_id is not None:
-            by_notification.setdefault(row.notification_id, []).append(row.stakeholder_id)
-    ring, found = key_ring(), {}
-    for notification_id, ids in by_notification.items():
-        incident_id = db.session.get(Notification, notification_id).incident_id
+    claimed = [row for row in rows if row.stakeholder_id is not None]
+    if not claimed:
+        return {}
+    wanted = {row.stakeholder_id for row in claimed}
+    columns = (Stakeholder.id, Stakeholder.kind, Stakeholder.external_ref, Stakeholder.key_id,
+               Stakeholder.pii)  # fmt: skip
+    lo, hi = claimed[0].id, claimed[-1].id
+    if hi - lo < 2 * len(claimed):
+        # dense (the usual case): walk the deliveries' primary key range, then each person's
         query = (
-            select(
-                Stakeholder.id,
-                Stakeholder.kind,
-                Stakeholder.external_ref,
-                Stakeholder.key_id,
-                Stakeholder.pii,
-                IncidentStakeholder.category_bits,
-            )  # fmt: skip
-            .join(IncidentStakeholder, IncidentStakeholder.stakeholder_id == Stakeholder.id)
-            .where(IncidentStakeholder.incident_id == incident_id, Stakeholder.id.in_(ids))
+            select(*columns)
+            .select_from(Delivery)
+            .join(Stakeholder, Stakeholder.id == Delivery.stakeholder_id)
+            .where(Delivery.id.between(lo, hi))
         )
-        for sid, kind, ref, key_id, pii, bits in db.session.execute(query):
-            if pii is None:
-                continue
-            try:
-                name, email, _phone, _address = open_sealed(
-                    ring.get(key_id), pii, associated_data(kind, ref)
-                )
-            except (KeyError, ValueError):
-                continue
-            found[sid] = (name, email, bits)
+    else:
+        query = select(*columns).where(Stakeholder.id.in_(sorted(wanted)))
+    ring, found = key_ring(), {}
+    for sid, kind, ref, key_id, pii in db.session.execute(query).all():
+        if pii is None or sid not in wanted:
+            continue
+        try:
+            name, email, _phone, _address = open_sealed(ring.get(key_id), pii, associated_data(kind, ref))  # fmt: skip
+        except (KeyError, ValueError):
+            continue
+        found[sid] = (name, email)
     return found
 
 
@@ -635,36 +634,32 @@ class _Preparer:
     def __call__(self, rows: list[Claimed]) -> Prepared:
         prepared = Prepared()
         contacts = _contacts(rows)
-        groups: dict[tuple[int, str], list[Personalization]] = {}
+        groups: dict[tuple[int, str], list[Claimed]] = {}
         for row in rows:
-            if row.stakeholder_id is not None:
-                name, email, bits = contacts.get(row.stakeholder_id, ("", "", 0))
-                data = _data_words(bits, row.language)
-            else:
-                name, email, data = "", row.email or "", ""
-            if not email:
-                prepared.failed[row.id] = "no address"
-                continue
-            person = Personalization(
-                row.id, email, render.substitutions({"name": name, "email": email, "data": data})
-            )
-            groups.setdefault((row.notification_id, row.language), []).append(person)
-        for (notification_id, language), people in groups.items():
+            groups.setdefault((row.notification_id, row.language), []).append(row)
+        for (notification_id, language), members in groups.items():
             try:
                 content = self._content(notification_id, language)
             except (TemplateProblem, NotFoundError) as problem:
-                for person in people:
-                    prepared.failed[person.delivery_id] = f"template: {problem}"[:500]
+                for row in members:
+                    prepared.failed[row.id] = f"template: {problem}"[:500]
                 continue
+            used = render.used_fields(content)
+            people = []
+            for row in members:
+                if row.stakeholder_id is not None:
+                    name, email = contacts.get(row.stakeholder_id, ("", ""))
+                    data = _data_words(row.category_bits, language)
+                else:
+                    name, email, data = "", row.email or "", ""
+                if not email:
+                    prepared.failed[row.id] = "no address"
+                    continue
+                values = {"name": name, "email": email, "data": data}
+                people.append(Personalization(row.id, email, render.substitutions(values, used)))
+            extra = {"notification_id": str(notification_id)}
             for batch in batches(people):
-                prepared.messages.append(
-                    Message(
-                        content,
-                        self.sender,
-                        tuple(batch),
-                        {"notification_id": str(notification_id)},
-                    )  # fmt: skip
-                )
+                prepared.messages.append(Message(content, self.sender, tuple(batch), extra))
         return prepared
 
 

@@ -94,7 +94,8 @@ def sendgrid_body(message: Message) -> dict:
         "personalizations": [
             {
                 "to": [{"email": person.email}],
-                "substitutions": {key: str(value) for key, value in person.substitutions.items()},
+                # render.substitutions makes every value a string, as SendGrid requires
+                "substitutions": person.substitutions,
                 "custom_args": {DELIVERY_ARG: str(person.delivery_id)},
             }
             for person in message.personalizations

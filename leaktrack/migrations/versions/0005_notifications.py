@@ -73,6 +73,7 @@ def upgrade():
         sa.Column("notification_id", sa.Integer(), nullable=False),
         sa.Column("stakeholder_id", sa.Integer(), nullable=True),
         sa.Column("user_id", sa.Integer(), nullable=True),
+        sa.Column("category_bits", sa.Integer(), nullable=False),
         sa.Column("email", sa.String(length=254), nullable=True),
         sa.Column("language", sa.String(length=2), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
