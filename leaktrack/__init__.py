@@ -61,6 +61,8 @@ def _register_blueprints(app: Flask) -> None:
     from leaktrack.auth.views import bp as auth_bp
     from leaktrack.incidents.api import bp as incidents_api_bp
     from leaktrack.incidents.views import bp as incidents_bp
+    from leaktrack.notifications.views import api as notifications_api_bp
+    from leaktrack.notifications.views import bp as notifications_bp
     from leaktrack.obligations.views import api as obligations_api_bp
     from leaktrack.obligations.views import bp as obligations_bp
     from leaktrack.stakeholders.api import bp as stakeholders_api_bp
@@ -77,6 +79,8 @@ def _register_blueprints(app: Flask) -> None:
         alerts_api_bp,
         stakeholders_bp,
         stakeholders_api_bp,
+        notifications_bp,
+        notifications_api_bp,
     ):
         app.register_blueprint(blueprint)
     for name, blueprint in app.blueprints.items():

@@ -26,6 +26,12 @@ JOBS: tuple[tuple[str, str, str, dict], ...] = (
         "interval",
         {"minutes": 5},
     ),
+    (
+        "notifications-dispatch",
+        "leaktrack.notifications.tasks:dispatch",
+        "interval",
+        {"seconds": 5},
+    ),
     ("alerts-forget", "leaktrack.alerts.service:forget_old_deliveries", "interval", {"minutes": 5}),
     (
         "stakeholder-imports",

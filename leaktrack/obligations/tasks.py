@@ -82,14 +82,29 @@ def claim_reminder(*, incident: Incident, obligation: Obligation, kind: str) -> 
 
 
 def send_reminder(*, reminder: ReminderSent) -> None:
-    """Deliver a reminder the capture way: the stored row is the message, shown on the
-    deadlines page; mail delivery is wired in when the notifications transports exist."""
-    log.info(
-        "deadline reminder %s for %s to %s: %s",
-        reminder.kind,
-        reminder.obligation_key,
-        ", ".join(reminder.recipients) or "nobody",
-        reminder.subject,
+    """Queue the reminder as an e-mail through the notifications outbox, in the claim's
+    transaction: the claim and the message exist together or not at all."""
+    from leaktrack.notifications.service import queue_internal
+
+    if not reminder.recipients:
+        log.warning("deadline reminder %s for %s: nobody to tell", reminder.kind,
+                    reminder.obligation_key)  # fmt: skip
+        return
+    incident = db.session.get(Incident, reminder.incident_id)
+    queue_internal(
+        template_id="internal-reminder",
+        values={
+            "incident": {"ref": incident.ref, "title": incident.title},
+            "reminder": {
+                "subject": reminder.subject,
+                "body": reminder.body,
+                "kind": reminder.kind,
+                "rule_id": reminder.rule_id,
+                "due": iso(reminder.due_at),
+            },
+        },
+        recipients=list(reminder.recipients),
+        incident=incident,
     )
 
 
