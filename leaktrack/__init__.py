@@ -64,6 +64,7 @@ def _register_blueprints(app: Flask) -> None:
     from leaktrack.incidents.views import bp as incidents_bp
     from leaktrack.obligations.views import api as obligations_api_bp
     from leaktrack.obligations.views import bp as obligations_bp
+    from leaktrack.playbooks.api import bp as playbooks_api_bp
     from leaktrack.stakeholders.api import bp as stakeholders_api_bp
     from leaktrack.stakeholders.views import bp as stakeholders_bp
 
@@ -78,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
         alerts_api_bp,
         stakeholders_bp,
         stakeholders_api_bp,
+        playbooks_api_bp,
     ):
         app.register_blueprint(blueprint)
     for name, blueprint in app.blueprints.items():

@@ -450,3 +450,25 @@ def run_json(run: PlaybookRun) -> dict:
         "progress": progress(run),
         "items": [item_json(item) for item in run.items],
     }
+
+
+def update_item(*, item: RunItem, actor, changes: dict) -> RunItem:
+    """Apply an API or form change: assignee, not_applicable (+ reason), done (+ note, link)."""
+    if "assignee" in changes:
+        assign(item=item, actor=actor, assignee=find_assignee(changes["assignee"]))
+    if "not_applicable" in changes:
+        set_not_applicable(
+            item=item,
+            actor=actor,
+            is_not_applicable=changes["not_applicable"],
+            reason=changes.get("reason"),
+        )
+    if "done" in changes:
+        set_done(
+            item=item,
+            actor=actor,
+            is_done=changes["done"],
+            note=changes.get("note"),
+            evidence_url=changes.get("evidence_url"),
+        )
+    return item
