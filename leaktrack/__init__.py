@@ -65,6 +65,7 @@ def _register_blueprints(app: Flask) -> None:
     from leaktrack.obligations.views import api as obligations_api_bp
     from leaktrack.obligations.views import bp as obligations_bp
     from leaktrack.playbooks.api import bp as playbooks_api_bp
+    from leaktrack.playbooks.views import bp as playbooks_bp
     from leaktrack.stakeholders.api import bp as stakeholders_api_bp
     from leaktrack.stakeholders.views import bp as stakeholders_bp
 
@@ -79,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
         alerts_api_bp,
         stakeholders_bp,
         stakeholders_api_bp,
+        playbooks_bp,
         playbooks_api_bp,
     ):
         app.register_blueprint(blueprint)
