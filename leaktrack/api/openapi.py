@@ -8,6 +8,7 @@ PARTS = (
     "leaktrack.obligations.openapi",
     "leaktrack.alerts.openapi",
     "leaktrack.stakeholders.openapi",
+    "leaktrack.playbooks.openapi",
 )
 
 ERROR = {
