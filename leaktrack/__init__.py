@@ -65,6 +65,8 @@ def _register_blueprints(app: Flask) -> None:
     from leaktrack.obligations.views import bp as obligations_bp
     from leaktrack.stakeholders.api import bp as stakeholders_api_bp
     from leaktrack.stakeholders.views import bp as stakeholders_bp
+    from leaktrack.summaries.views import api as summaries_api_bp
+    from leaktrack.summaries.views import bp as summaries_bp
 
     for blueprint in (
         auth_bp,
@@ -77,6 +79,8 @@ def _register_blueprints(app: Flask) -> None:
         alerts_api_bp,
         stakeholders_bp,
         stakeholders_api_bp,
+        summaries_bp,
+        summaries_api_bp,
     ):
         app.register_blueprint(blueprint)
     for name, blueprint in app.blueprints.items():

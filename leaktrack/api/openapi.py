@@ -8,6 +8,7 @@ PARTS = (
     "leaktrack.obligations.openapi",
     "leaktrack.alerts.openapi",
     "leaktrack.stakeholders.openapi",
+    "leaktrack.summaries.openapi",
 )
 
 ERROR = {

@@ -1,0 +1,92 @@
+"""Summary pages and API: the incident one-pager (read by everyone, executives included)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, jsonify, render_template, send_from_directory
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from leaktrack.auth.access import ALL_ROLES, public, roles
+from leaktrack.incidents import service as incidents
+from leaktrack.timeutil import parse_iso
+from leaktrack.vocab import DATA_CATEGORIES, STAKEHOLDER_KINDS
+
+from . import service
+from .sections import SECTIONS, has_data
+
+bp = Blueprint("summaries", __name__, template_folder="templates")
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+api = Blueprint("api_summaries", __name__, url_prefix="/api/v1/incidents")
+
+
+def duration_label(seconds: int | None) -> str:
+    """A span such as "2 d 3 h", "5 h 10 min" or "12 min"; a dash when unknown."""
+    if seconds is None:
+        return "—"
+    sign, seconds = ("−" if seconds < 0 else ""), abs(seconds)
+    days, hours, minutes = seconds // 86400, seconds % 86400 // 3600, seconds % 3600 // 60
+    if days:
+        return sign + _("%(d)d d %(h)d h", d=days, h=hours)
+    if hours:
+        return sign + _("%(h)d h %(m)d min", h=hours, m=minutes)
+    return sign + _("%(m)d min", m=minutes)
+
+
+@bp.get("/summaries/static/<path:filename>")
+@public
+def static_file(filename: str):
+    """The summaries' stylesheet (the access rule refuses blueprint static routes)."""
+    return send_from_directory(STATIC_DIR, filename, max_age=3600)
+
+
+@bp.get("/incidents/<ref>/summary")
+@roles(*ALL_ROLES)
+def incident_summary(ref: str):
+    incident = incidents.get_incident(ref=ref)
+    summary = service.incident_summary(incident=incident)
+    shown = [key for key, _path in SECTIONS if has_data(key, summary[key])]
+    return render_template(
+        "summaries/summary.html",
+        incident=incident,
+        summary=summary,
+        shown=shown,
+        duration_label=duration_label,
+        kinds=STAKEHOLDER_KINDS,
+        categories=DATA_CATEGORIES,
+    )
+
+
+@api.get("/<ref>/summary")
+@roles(*ALL_ROLES)
+def incident_summary_json(ref: str):
+    return jsonify(service.incident_summary(incident=incidents.get_incident(ref=ref)))
+
+
+EVENT_LABELS = {
+    "incident.created": _l("Incident recorded"),
+    "incident.updated": _l("Facts updated"),
+    "incident.status_changed": _l("Status changed"),
+    "note.added": _l("Note"),
+    "alert.firing": _l("Alert firing"),
+    "alert.resolved": _l("Alert resolved"),
+    "alert.moved": _l("Alert moved"),
+    "alert.dismissed": _l("Alert dismissed"),
+    "obligation.changed": _l("Obligation changed"),
+    "obligation.filed": _l("Notification filed"),
+    "obligation.overridden": _l("Counsel decided on an obligation"),
+    "stakeholders.imported": _l("People imported"),
+    "stakeholders.linked": _l("People linked"),
+    "stakeholders.unlinked": _l("Person removed"),
+    "stakeholders.estimated": _l("Estimate of people changed"),
+    "stakeholder.viewed": _l("Contact data viewed"),
+}
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {
+        "parse_iso": lambda text: parse_iso(text) if text else None,
+        "event_label": lambda action: str(EVENT_LABELS.get(action, action)),
+    }
