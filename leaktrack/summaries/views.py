@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from leaktrack.auth.access import ALL_ROLES, public, roles
+from leaktrack.errors import NotFoundError
 from leaktrack.incidents import service as incidents
 from leaktrack.timeutil import parse_iso
 from leaktrack.vocab import DATA_CATEGORIES, STAKEHOLDER_KINDS
@@ -34,6 +35,13 @@ def duration_label(seconds: int | None) -> str:
     return sign + _("%(m)d min", m=minutes)
 
 
+def _incident(ref: str):
+    """The incident, or 404; a ref with a NUL is refused before PostgreSQL sees it."""
+    if "\x00" in ref:
+        raise NotFoundError(_("No incident %(ref)s.", ref=ref.replace("\x00", "")))
+    return incidents.get_incident(ref=ref)
+
+
 @bp.get("/summaries/static/<path:filename>")
 @public
 def static_file(filename: str):
@@ -44,7 +52,7 @@ def static_file(filename: str):
 @bp.get("/incidents/<ref>/summary")
 @roles(*ALL_ROLES)
 def incident_summary(ref: str):
-    incident = incidents.get_incident(ref=ref)
+    incident = _incident(ref)
     summary = service.incident_summary(incident=incident)
     shown = [key for key, _path in SECTIONS if has_data(key, summary[key])]
     return render_template(
@@ -61,7 +69,7 @@ def incident_summary(ref: str):
 @api.get("/<ref>/summary")
 @roles(*ALL_ROLES)
 def incident_summary_json(ref: str):
-    return jsonify(service.incident_summary(incident=incidents.get_incident(ref=ref)))
+    return jsonify(service.incident_summary(incident=_incident(ref)))
 
 
 EVENT_LABELS = {
