@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, jsonify, render_template, send_from_directory
+from flask import Blueprint, Response, jsonify, render_template, send_from_directory
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from leaktrack.auth.access import ALL_ROLES, public, roles
 from leaktrack.errors import NotFoundError
 from leaktrack.incidents import service as incidents
-from leaktrack.timeutil import parse_iso
-from leaktrack.vocab import DATA_CATEGORIES, STAKEHOLDER_KINDS
+from leaktrack.timeutil import parse_iso, utcnow
+from leaktrack.vocab import DATA_CATEGORIES, SEVERITIES, STAKEHOLDER_KINDS, vocab_label
 
-from . import service
+from . import charts, portfolio, service, tables
 from .sections import SECTIONS, has_data
 
 bp = Blueprint("summaries", __name__, template_folder="templates")
@@ -98,3 +100,85 @@ def _helpers() -> dict:
         "parse_iso": lambda text: parse_iso(text) if text else None,
         "event_label": lambda action: str(EVENT_LABELS.get(action, action)),
     }
+
+
+SEVERITY_CSS = {"low": "low", "medium": "medium", "high": "high", "critical": "critical"}
+
+
+def _month_labels(months: list[str]) -> list[str]:
+    return [format_date(date(int(m[:4]), int(m[5:]), 1), "MMM") for m in months]
+
+
+def _charts(p: portfolio.Portfolio) -> dict:
+    """The dashboard's three charts, as SVG markup."""
+    months = _month_labels(p.months)
+    days = [
+        charts.Series(str(label), css, [(by.get(m, (None,))[0] or 0) / 86400 for m in p.months])
+        for label, css, by in (
+            (_l("Time to contain"), "contain", p.contain_by_month),
+            (_l("Time to notify"), "notify", p.notify_by_month),
+        )
+    ]
+    return {
+        "open": charts.bar_chart(
+            chart_id="chart-open",
+            title=str(tables.TITLES["open-incidents"]),
+            labels=[vocab_label("status", s) for s in p.open_matrix],
+            series=[
+                charts.Series(
+                    vocab_label("severity", severity),
+                    SEVERITY_CSS[severity],
+                    [p.open_matrix[s][severity] for s in p.open_matrix],
+                )
+                for severity in SEVERITIES
+            ],
+            stacked=True,
+        ),
+        "people": charts.bar_chart(
+            chart_id="chart-people",
+            title=str(tables.TITLES["people-by-month"]),
+            labels=months,
+            series=[
+                charts.Series(
+                    _("People affected"), "people", [p.people_by_month[m] for m in p.months]
+                )
+            ],
+        ),
+        "times": charts.bar_chart(
+            chart_id="chart-times",
+            title=str(tables.TITLES["response-times"]) + " (" + _("days") + ")",
+            labels=months,
+            series=days,
+            axis_format=lambda v: f"{v:g}",
+        ),
+    }
+
+
+@bp.get("/dashboard")
+@roles(*ALL_ROLES)
+def dashboard():
+    figures = portfolio.portfolio()
+    return render_template(
+        "summaries/dashboard.html",
+        p=figures,
+        charts=_charts(figures),
+        tables=tables.build(figures),
+        titles=tables.TITLES,
+        month_names=dict(zip(figures.months, _month_labels(figures.months), strict=True)),
+        duration_label=duration_label,
+        severities=SEVERITIES,
+    )
+
+
+@bp.get("/dashboard/<name>.csv")
+@roles(*ALL_ROLES)
+def dashboard_csv(name: str):
+    if name not in tables.NAMES:
+        raise NotFoundError(_("No table %(name)s.", name=name))
+    table = tables.build(portfolio.portfolio(deadline_rows=None))[name]
+    filename = f"{name}-{utcnow():%Y%m%d}.csv"
+    return Response(
+        tables.to_csv(table),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
