@@ -95,6 +95,7 @@ def _register_commands(app: Flask) -> None:
     from leaktrack.obligations.cli import obligations_cli
     from leaktrack.scheduler import scheduler_command
     from leaktrack.stakeholders.cli import retention_cli, stakeholders_cli
+    from leaktrack.summaries.cli import demo_command
 
     for command in (
         users_cli,
@@ -105,5 +106,6 @@ def _register_commands(app: Flask) -> None:
         scheduler_command,
         stakeholders_cli,
         retention_cli,
+        demo_command,
     ):
         app.cli.add_command(command)

@@ -27,7 +27,7 @@ from .service import NOTICE_AUDIENCES
 OPEN_STATUSES = tuple(s for s in STATUSES if s not in ("resolved", "closed"))
 MONTHS = 12
 SOON = timedelta(days=7)
-DEADLINE_ROWS = 50
+DEADLINE_ROWS = 8
 
 
 @dataclass

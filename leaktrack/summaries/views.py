@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from flask import Blueprint, Response, jsonify, render_template, send_from_directory
+from flask import Blueprint, Response, jsonify, render_template, request, send_from_directory
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -51,20 +51,39 @@ def static_file(filename: str):
     return send_from_directory(STATIC_DIR, filename, max_age=3600)
 
 
-@bp.get("/incidents/<ref>/summary")
-@roles(*ALL_ROLES)
-def incident_summary(ref: str):
+def _render_summary(ref: str, *, is_pdf: bool = False) -> str:
     incident = _incident(ref)
     summary = service.incident_summary(incident=incident)
     shown = [key for key, _path in SECTIONS if has_data(key, summary[key])]
     return render_template(
         "summaries/summary.html",
+        is_pdf=is_pdf,
+        now=utcnow(),
         incident=incident,
         summary=summary,
         shown=shown,
         duration_label=duration_label,
         kinds=STAKEHOLDER_KINDS,
         categories=DATA_CATEGORIES,
+    )
+
+
+@bp.get("/incidents/<ref>/summary")
+@roles(*ALL_ROLES)
+def incident_summary(ref: str):
+    return _render_summary(ref)
+
+
+@bp.get("/incidents/<ref>/summary.pdf")
+@roles(*ALL_ROLES)
+def incident_summary_pdf(ref: str):
+    from .pdf import html_to_pdf
+
+    document = html_to_pdf(_render_summary(ref, is_pdf=True), base_url=request.host_url)
+    return Response(
+        document,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{ref}-summary.pdf"'},
     )
 
 
