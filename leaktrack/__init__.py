@@ -70,6 +70,8 @@ def _register_blueprints(app: Flask) -> None:
     from leaktrack.playbooks.views import bp as playbooks_bp
     from leaktrack.stakeholders.api import bp as stakeholders_api_bp
     from leaktrack.stakeholders.views import bp as stakeholders_bp
+    from leaktrack.summaries.views import api as summaries_api_bp
+    from leaktrack.summaries.views import bp as summaries_bp
 
     for blueprint in (
         auth_bp,
@@ -86,6 +88,8 @@ def _register_blueprints(app: Flask) -> None:
         notifications_api_bp,
         playbooks_bp,
         playbooks_api_bp,
+        summaries_bp,
+        summaries_api_bp,
     ):
         app.register_blueprint(blueprint)
     for name, blueprint in app.blueprints.items():
@@ -101,6 +105,7 @@ def _register_commands(app: Flask) -> None:
     from leaktrack.playbooks.cli import playbooks_cli
     from leaktrack.scheduler import scheduler_command
     from leaktrack.stakeholders.cli import retention_cli, stakeholders_cli
+    from leaktrack.summaries.cli import demo_command
 
     for command in (
         users_cli,
@@ -112,5 +117,6 @@ def _register_commands(app: Flask) -> None:
         stakeholders_cli,
         retention_cli,
         playbooks_cli,
+        demo_command,
     ):
         app.cli.add_command(command)

@@ -9,6 +9,7 @@ PARTS = (
     "leaktrack.alerts.openapi",
     "leaktrack.stakeholders.openapi",
     "leaktrack.playbooks.openapi",
+    "leaktrack.summaries.openapi",
 )
 
 ERROR = {
