@@ -93,31 +93,10 @@ def incident_summary_json(ref: str):
     return jsonify(service.incident_summary(incident=_incident(ref)))
 
 
-EVENT_LABELS = {
-    "incident.created": _l("Incident recorded"),
-    "incident.updated": _l("Facts updated"),
-    "incident.status_changed": _l("Status changed"),
-    "note.added": _l("Note"),
-    "alert.firing": _l("Alert firing"),
-    "alert.resolved": _l("Alert resolved"),
-    "alert.moved": _l("Alert moved"),
-    "alert.dismissed": _l("Alert dismissed"),
-    "obligation.changed": _l("Obligation changed"),
-    "obligation.filed": _l("Notification filed"),
-    "obligation.overridden": _l("Counsel decided on an obligation"),
-    "stakeholders.imported": _l("People imported"),
-    "stakeholders.linked": _l("People linked"),
-    "stakeholders.unlinked": _l("Person removed"),
-    "stakeholders.estimated": _l("Estimate of people changed"),
-    "stakeholder.viewed": _l("Contact data viewed"),
-}
-
-
 @bp.context_processor
 def _helpers() -> dict:
     return {
         "parse_iso": lambda text: parse_iso(text) if text else None,
-        "event_label": lambda action: str(EVENT_LABELS.get(action, action)),
     }
 
 

@@ -87,7 +87,7 @@ def test_start_tick_and_see_progress_and_timeline(app, started):
     assert re.search(r'data-field="done">1</span>', page)
     assert "Done by " + browser.email in page and "https://t.example/1" in page
     incident_page = browser.get(f"/incidents/{ref}").get_data(as_text=True)
-    assert "playbook.item_ticked" in incident_page and "Simple drill" in incident_page
+    assert "Playbook step done" in incident_page and "Simple drill" in incident_page
     browser.post(f"{run_url}/items/{first}", data={"action": "untick", "note": "Not really"})
     assert "is-done" not in browser.get(run_url).get_data(as_text=True)
 
