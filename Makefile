@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lint format translations bench-alerts bench-import bench-notify
+.PHONY: run test install install-test lint format translations bench-alerts bench-import bench-notify demo
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "leaktrack needs Python 3.11 or newer")'
@@ -30,6 +30,11 @@ run: install
 	@trap 'kill 0' INT TERM EXIT; \
 	$(BIN)/leaktrack scheduler & \
 	$(BIN)/leaktrack run --host $(HOST) --port $(PORT)
+
+## Load the demo data set (a year of made-up incidents) into an empty database.
+demo: install
+	$(BIN)/leaktrack db upgrade
+	$(BIN)/leaktrack demo
 
 ## Run the whole test suite.
 test: install-test

@@ -27,7 +27,7 @@ def _translation_directories() -> str:
 
 
 def _init_extensions(app: Flask) -> None:
-    from leaktrack import database, obligations, stakeholders, web
+    from leaktrack import database, obligations, playbooks, stakeholders, web
     from leaktrack.auth.access import enforce_access
     from leaktrack.auth.views import load_user, load_user_from_request
     from leaktrack.errors import register_error_handlers
@@ -52,6 +52,7 @@ def _init_extensions(app: Flask) -> None:
     register_error_handlers(app)
     obligations.init_app(app)
     stakeholders.init_app(app)
+    playbooks.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -65,8 +66,12 @@ def _register_blueprints(app: Flask) -> None:
     from leaktrack.notifications.views import bp as notifications_bp
     from leaktrack.obligations.views import api as obligations_api_bp
     from leaktrack.obligations.views import bp as obligations_bp
+    from leaktrack.playbooks.api import bp as playbooks_api_bp
+    from leaktrack.playbooks.views import bp as playbooks_bp
     from leaktrack.stakeholders.api import bp as stakeholders_api_bp
     from leaktrack.stakeholders.views import bp as stakeholders_bp
+    from leaktrack.summaries.views import api as summaries_api_bp
+    from leaktrack.summaries.views import bp as summaries_bp
 
     for blueprint in (
         auth_bp,
@@ -81,6 +86,10 @@ def _register_blueprints(app: Flask) -> None:
         stakeholders_api_bp,
         notifications_bp,
         notifications_api_bp,
+        playbooks_bp,
+        playbooks_api_bp,
+        summaries_bp,
+        summaries_api_bp,
     ):
         app.register_blueprint(blueprint)
     for name, blueprint in app.blueprints.items():
@@ -93,8 +102,10 @@ def _register_commands(app: Flask) -> None:
     from leaktrack.audit.cli import audit_cli
     from leaktrack.auth.cli import tokens_cli, users_cli
     from leaktrack.obligations.cli import obligations_cli
+    from leaktrack.playbooks.cli import playbooks_cli
     from leaktrack.scheduler import scheduler_command
     from leaktrack.stakeholders.cli import retention_cli, stakeholders_cli
+    from leaktrack.summaries.cli import demo_command
 
     for command in (
         users_cli,
@@ -105,5 +116,7 @@ def _register_commands(app: Flask) -> None:
         scheduler_command,
         stakeholders_cli,
         retention_cli,
+        playbooks_cli,
+        demo_command,
     ):
         app.cli.add_command(command)

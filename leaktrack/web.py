@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
+from leaktrack.incidents.events import event_label
 from leaktrack.rendering import render_markdown
 from leaktrack.vocab import LANGUAGES, vocab_label
 
@@ -147,6 +148,7 @@ def register_web(app: Flask) -> None:
     app.before_request(_start_request)
     app.after_request(_finish_request)
     app.jinja_env.globals["vocab_label"] = vocab_label
+    app.jinja_env.globals["event_label"] = event_label
     app.jinja_env.filters["datetime"] = _datetime_filter
     app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text))
 

@@ -9,6 +9,8 @@ PARTS = (
     "leaktrack.alerts.openapi",
     "leaktrack.stakeholders.openapi",
     "leaktrack.notifications.openapi",
+    "leaktrack.playbooks.openapi",
+    "leaktrack.summaries.openapi",
 )
 
 ERROR = {

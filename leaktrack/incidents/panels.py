@@ -11,6 +11,7 @@ PANELS: tuple[str, ...] = (
     "leaktrack.alerts.views:incident_panel",
     "leaktrack.stakeholders.views:incident_panel",
     "leaktrack.notifications.views:incident_panel",
+    "leaktrack.playbooks.views:incident_panel",
 )
 
 

@@ -205,6 +205,9 @@
       formatDuration(Math.abs(left)),
     );
     element.querySelector(".countdown__date").hidden = false;
+    // The server's own "… left" text is for pages read without JavaScript.
+    const serverText = element.nextElementSibling;
+    if (serverText && serverText.classList.contains("countdown__left")) serverText.hidden = true;
     element.classList.toggle("countdown--overdue", overdue);
     element.classList.toggle("countdown--soon", !overdue && left < 24 * 3600 * 1000);
   }

@@ -1,0 +1,1 @@
+"""Executive summaries: the incident one-pager, the portfolio dashboard, exports, the digest."""

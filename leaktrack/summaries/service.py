@@ -1,0 +1,138 @@
+"""The incident summary: every figure computed in SQL, no personal data anywhere in it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from leaktrack.audit.models import AuditEvent
+from leaktrack.auth.models import User
+from leaktrack.extensions import db
+from leaktrack.incidents.models import Incident
+from leaktrack.incidents.validation import TIME_FIELDS
+from leaktrack.obligations import service as obligations
+from leaktrack.obligations.models import Filing
+from leaktrack.rendering import render_markdown
+from leaktrack.stakeholders import service as stakeholders
+from leaktrack.timeutil import iso
+
+from .sections import compute_sections
+
+TIMELINE_LENGTH = 10
+#: audit actions whose free text is safe to show (notes and alert titles); other texts, such as
+#: a reason for unlinking a person, may name people and are left out
+TEXT_ACTIONS = frozenset(
+    {"note.added", "alert.firing", "alert.resolved", "alert.moved", "alert.dismissed"}
+)
+#: obligation audiences whose first filing counts as a notice, and the duration it ends
+NOTICE_AUDIENCES = {"individuals": "to_first_notice", "regulator": "to_regulator_report"}
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> int | None:
+    return int((end - start).total_seconds()) if start and end else None
+
+
+def _rules_by_audience() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {audience: [] for audience in NOTICE_AUDIENCES}
+    for rule in obligations.rule_set().rules:
+        if rule.audience in found:
+            found[rule.audience].append(rule.id)
+    return found
+
+
+def first_notices(*, incident_ids: list[int] | None = None) -> dict[int, dict[str, datetime]]:
+    """The first filing to individuals and to a regulator, per incident: {id: {audience: at}}."""
+    found: dict[int, dict[str, datetime]] = {}
+    for audience, rule_ids in _rules_by_audience().items():
+        if not rule_ids:
+            continue
+        query = (
+            select(Filing.incident_id, func.min(Filing.filed_at))
+            .where(Filing.rule_id.in_(rule_ids))
+            .group_by(Filing.incident_id)
+        )
+        if incident_ids is not None:
+            query = query.where(Filing.incident_id.in_(incident_ids))
+        for incident_id, at in db.session.execute(query):
+            found.setdefault(incident_id, {})[audience] = _aware(at)
+    return found
+
+
+def _aware(value):
+    """min() bypasses the column type on SQLite: give back an aware UTC datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return Filing.filed_at.type.process_result_value(value, None) if value else None
+
+
+def clock_start(incident: Incident) -> datetime | None:
+    """When the notification clocks start: awareness, else detection."""
+    return incident.aware_at or incident.detected_at
+
+
+def durations(incident: Incident, notices: dict[str, datetime]) -> dict[str, int | None]:
+    """Seconds from occurrence to detection, detection to containment, awareness to notices."""
+    start = clock_start(incident)
+    return {
+        "to_detect": _seconds(incident.occurred_at, incident.detected_at),
+        "to_contain": _seconds(incident.detected_at, incident.contained_at),
+        **{
+            key: _seconds(start, notices.get(audience))
+            for audience, key in NOTICE_AUDIENCES.items()
+        },
+    }
+
+
+def affected_section(incident: Incident) -> dict:
+    """Affected people by kind, data category and country: counts only."""
+    return stakeholders.affected_counts(incident=incident)
+
+
+def obligations_section(incident: Incident) -> list[dict]:
+    """The incident's obligations with due time and status (pending, met, missed, ...)."""
+    return [obligations.obligation_json(o) for o in obligations.compute(incident=incident)]
+
+
+def _actor(label: str, role: str | None) -> str:
+    """Who acted, without naming them: a user's role, "system" or "source:<name>"."""
+    if role:
+        return role
+    if label.startswith("source:") or label == "system":
+        return label
+    return "user" if "@" in label else "system"
+
+
+def timeline_section(incident: Incident) -> list[dict]:
+    """The last ten events, newest first, without personal data."""
+    rows = db.session.execute(
+        select(AuditEvent.at, AuditEvent.actor_label, User.role, AuditEvent.action, AuditEvent.text)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.incident_id == incident.id)
+        .order_by(AuditEvent.seq.desc())
+        .limit(TIMELINE_LENGTH)
+    )
+    return [
+        {
+            "at": iso(row.at),
+            "actor": _actor(row.actor_label, row.role),
+            "action": row.action,
+            "text": row.text if row.action in TEXT_ACTIONS else None,
+        }
+        for row in rows
+    ]
+
+
+def incident_summary(*, incident: Incident) -> dict:
+    """The contract's Summary JSON."""
+    notices = first_notices(incident_ids=[incident.id]).get(incident.id, {})
+    return {
+        "ref": incident.ref,
+        "title": incident.title,
+        "severity": incident.severity,
+        "status": incident.status,
+        "narrative_html": render_markdown(incident.summary),
+        "times": {name: iso(getattr(incident, name)) for name in TIME_FIELDS},
+        "durations": durations(incident, notices),
+        **compute_sections(incident),
+    }
