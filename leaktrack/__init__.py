@@ -27,7 +27,7 @@ def _translation_directories() -> str:
 
 
 def _init_extensions(app: Flask) -> None:
-    from leaktrack import database, obligations, playbooks, stakeholders, web
+    from leaktrack import database, notifications, obligations, playbooks, stakeholders, web
     from leaktrack.auth.access import enforce_access
     from leaktrack.auth.views import load_user, load_user_from_request
     from leaktrack.errors import register_error_handlers
@@ -52,6 +52,7 @@ def _init_extensions(app: Flask) -> None:
     register_error_handlers(app)
     obligations.init_app(app)
     stakeholders.init_app(app)
+    notifications.init_app(app)
     playbooks.init_app(app)
 
 

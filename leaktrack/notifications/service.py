@@ -59,8 +59,9 @@ def templates() -> dict[tuple[str, str], Template]:
     """Every template of the configured folder, loaded once per app; a broken one raises."""
     loaded = current_app.extensions.get("leaktrack_templates")
     if loaded is None:
-        folder = current_app.config["LEAKTRACK_TEMPLATES_DIR"]
-        loaded = render.load_templates(folder)
+        loaded = current_app.extensions.get("leaktrack_templates_parsed")
+        if loaded is None:
+            loaded = render.load_templates(current_app.config["LEAKTRACK_TEMPLATES_DIR"])
         for template in loaded.values():
             if template.audience in ("customer", "regulator"):
                 _sample_render(template)

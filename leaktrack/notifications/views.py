@@ -84,13 +84,19 @@ def _form_state(ref: str, source) -> dict:
     )
     languages = service.template_languages(template_id) if template_id else []
     template = service.templates().get((template_id, languages[0])) if languages else None
+    rule = None
+    if template is not None and template.rule:
+        from leaktrack.obligations.service import rule_set
+
+        rule = rule_set().get(template.rule)
     return {
         "audience": audience,
         "template_id": template_id,
         "template_options": options,
         "languages": languages,
         "fields": template.fields if template else {},
-        "rule": template.rule if template else None,
+        "rule_id": template.rule if template else None,
+        "rule": rule,
         "values": source,
         "kinds": choices("kind"),
         "categories": choices("data_category"),

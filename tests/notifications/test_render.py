@@ -206,3 +206,15 @@ def test_a_template_id_and_language_twice_is_refused(tmp_path):
     write(tmp_path, head.format(extra="id: a\n"), "b.md")
     with pytest.raises(TemplateProblem, match="exists twice"):
         render.load_templates(tmp_path)
+
+
+def test_a_broken_template_folder_stops_the_app_at_start(tmp_path):
+    from tests.conftest import make_test_app
+
+    write(
+        tmp_path,
+        "---\nsubject: x\naudience: customer\nlanguage: en\n---\n{{ oops }}\n",
+        "bad.en.md",
+    )
+    with pytest.raises(TemplateProblem, match=r"bad.en.md:6: unknown placeholder 'oops'"):
+        make_test_app("sqlite://", tmp_path, LEAKTRACK_TEMPLATES_DIR=str(tmp_path))
