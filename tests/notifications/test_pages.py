@@ -1,5 +1,6 @@
 """Compose with a preview, schedule, progress, drill-down, cancel and retry, through the pages."""
 
+import pytest
 from sqlalchemy import select
 
 from leaktrack.audit.models import AuditEvent
@@ -124,3 +125,35 @@ def test_executives_see_progress_but_no_addresses(app, page_client, incident_wit
     assert executive.get(f"/notifications/{notification_id}").status_code == 200
     assert executive.get(f"/notifications/{notification_id}/deliveries").status_code == 403
     assert executive.get(f"/incidents/{ref}/notifications/new").status_code == 403
+
+
+JUNK = [
+    {},
+    {"audience": "affected", "template": "nope"},
+    {"audience": "press", "template": "customer-notice"},
+    {"audience": "affected", "template": "customer-notice", "language": "fr"},
+    {"audience": "affected", "template": "gdpr-art33", "language": "en"},
+    {"audience": "regulator", "template": "gdpr-art33", "language": "en", "recipients": ""},
+    {"audience": "internal", "template": "internal-reminder", "recipients": "a@example.test"},
+    {
+        "audience": "affected",
+        "template": "customer-notice",
+        "kinds": "alien",
+        "data_categories": "x",
+    },
+    {"audience": "affected", "template": "customer-notice", "scheduled_for": "2026-13-45T99:99"},
+    {"audience": "affected", "template": "customer-notice", "field_contact": "x" * 30_000},
+]
+
+
+@pytest.mark.parametrize("data", JUNK)
+def test_junk_compose_input_never_gives_a_500(page_client, incident_with_people, data):
+    ref = incident_with_people(1)
+    browser = page_client("responder")
+    for url in (f"/incidents/{ref}/notifications/preview", f"/incidents/{ref}/notifications"):
+        response = browser.post(url, data=data)
+        assert response.status_code < 500, (url, response.status_code)
+    for query in ("?audience=x&template=y", "?template=../../etc/passwd", ""):
+        assert browser.get(f"/incidents/{ref}/notifications/new{query}").status_code == 200
+    assert browser.get("/notifications/999999").status_code == 404
+    assert browser.get("/notifications/1/deliveries?status=zzz&page=-4").status_code in (200, 404)
