@@ -93,7 +93,7 @@ def _form_state(ref: str, source) -> dict:
         "audience": audience,
         "template_id": template_id,
         "template_options": options,
-        "languages": languages,
+        "template_languages": languages,
         "fields": template.fields if template else {},
         "rule_id": template.rule if template else None,
         "rule": rule,

@@ -25,6 +25,7 @@ def test_compose_preview_schedule_and_follow_progress(app, page_client, incident
     browser = page_client("responder")
     page = browser.get(f"/incidents/{ref}/notifications/new?audience=regulator&template=gdpr-art33")
     assert page.status_code == 200 and "Art. 33(3)(b)" in page.get_data(as_text=True)
+    assert '<option value="en">en</option>' in page.get_data(as_text=True)
     page = browser.get(
         f"/incidents/{ref}/notifications/new?audience=regulator&template=ppc-preliminary"
     )
