@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from leaktrack.audit import service as audit
 from leaktrack.auth.models import User
@@ -91,8 +93,12 @@ def _version_row(playbook: Playbook) -> PlaybookVersion:
             content_hash=playbook.content_hash,
             snapshot=playbook.snapshot(),
         )
-        db.session.add(row)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            # another request recorded this version first: use (and check) its row
+            return _version_row(playbook)
     elif row.content_hash != playbook.content_hash:
         raise ConflictError(
             _(
@@ -124,20 +130,28 @@ def _find_playbook(slug) -> Playbook:
     raise NotFoundError(_("No playbook %(slug)s.", slug=slug))
 
 
+def _already_running(slug: str) -> ConflictError:
+    return ConflictError(_("Playbook %(slug)s is already running on this incident.", slug=slug))
+
+
 def start_run(*, incident: Incident, slug, actor) -> PlaybookRun:
     """Start a run of the playbook's current version on the incident."""
     _writable(incident)
     playbook = _find_playbook(slug)
     already = db.session.scalar(
-        select(PlaybookRun.id)
-        .join(PlaybookVersion)
-        .where(PlaybookRun.incident_id == incident.id, PlaybookVersion.slug == playbook.slug)
+        select(PlaybookRun.id).where(
+            PlaybookRun.incident_id == incident.id, PlaybookRun.slug == playbook.slug
+        )
     )
     if already is not None:
-        raise ConflictError(
-            _("Playbook %(slug)s is already running on this incident.", slug=playbook.slug)
-        )
-    run = PlaybookRun(incident=incident, version=_version_row(playbook), started_by=actor)
+        raise _already_running(playbook.slug)
+    version = _version_row(playbook)
+    run = PlaybookRun(incident=incident, version=version, slug=playbook.slug, started_by=actor)
+    try:
+        with db.session.begin_nested():
+            db.session.add(run)
+    except IntegrityError:
+        raise _already_running(playbook.slug) from None
     for position, item in enumerate(playbook.items):
         offset = int(item.due.total_seconds() // 60) if item.due is not None else None
         run.items.append(
@@ -150,7 +164,6 @@ def start_run(*, incident: Incident, slug, actor) -> PlaybookRun:
                 due_at=_due(incident, offset),
             )
         )
-    db.session.add(run)
     db.session.flush()
     audit.record(
         "playbook.run_started",
@@ -171,6 +184,11 @@ def runs_for(*, incident: Incident) -> list[PlaybookRun]:
             select(PlaybookRun)
             .where(PlaybookRun.incident_id == incident.id)
             .order_by(PlaybookRun.started_at, PlaybookRun.id)
+            .options(
+                selectinload(PlaybookRun.items).selectinload(RunItem.assignee),
+                selectinload(PlaybookRun.items).selectinload(RunItem.done_by),
+                selectinload(PlaybookRun.started_by),
+            )
         )
     )
 
