@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lint format translations bench-alerts bench-import
+.PHONY: run test install install-test lint format translations bench-alerts bench-import bench-playbooks
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "leaktrack needs Python 3.11 or newer")'
@@ -46,6 +46,10 @@ bench-alerts: install
 ## Benchmark a million-row CP932 stakeholder import against plain sqlite3.executemany.
 bench-import: install
 	$(BIN)/python -m bench.import --rows 1000000
+
+## Benchmark the playbook progress of 5,000 incidents against the same SQL through the bare driver.
+bench-playbooks: install
+	$(BIN)/python -m bench.playbooks --incidents 5000
 
 lint: install-test
 	$(BIN)/ruff check leaktrack tests bench

@@ -387,17 +387,18 @@ def progress(run: PlaybookRun) -> dict:
     return {"done": sum(1 for i in counted if i.is_done), "total": len(counted)}
 
 
-def _counts_query():
+def _counts_query(*group):
+    """done and total (items not set aside) per group of runs, in one query."""
     counted = RunItem.is_not_applicable.is_(False)
     return (
         select(
-            PlaybookRun.incident_id,
-            PlaybookRun.id,
+            *group,
             func.coalesce(func.sum(case((counted & RunItem.is_done.is_(True), 1), else_=0)), 0),
             func.coalesce(func.sum(case((counted, 1), else_=0)), 0),
         )
+        .select_from(PlaybookRun)
         .outerjoin(RunItem, RunItem.run_id == PlaybookRun.id)
-        .group_by(PlaybookRun.incident_id, PlaybookRun.id)
+        .group_by(*group)
     )
 
 
@@ -405,8 +406,8 @@ def run_progress(incident_id: int) -> list[dict]:
     """Each run of the incident: slug, title, version, done and total."""
     counts = {
         run_id: (int(done), int(total))
-        for _, run_id, done, total in db.session.execute(
-            _counts_query().where(PlaybookRun.incident_id == incident_id)
+        for run_id, done, total in db.session.execute(
+            _counts_query(PlaybookRun.id).where(PlaybookRun.incident_id == incident_id)
         )
     }
     runs = db.session.execute(
@@ -429,11 +430,10 @@ def run_progress(incident_id: int) -> list[dict]:
 
 def progress_by_incident() -> dict[int, tuple[int, int]]:
     """(done, total) over all runs of each incident that has any, in one query."""
-    totals: dict[int, tuple[int, int]] = {}
-    for incident_id, _run, done, total in db.session.execute(_counts_query()):
-        before = totals.get(incident_id, (0, 0))
-        totals[incident_id] = (before[0] + int(done), before[1] + int(total))
-    return totals
+    return {
+        incident_id: (int(done), int(total))
+        for incident_id, done, total in db.session.execute(_counts_query(PlaybookRun.incident_id))
+    }
 
 
 def item_json(item: RunItem) -> dict:
