@@ -278,7 +278,7 @@ def find_assignee(email) -> User | None:
     if not isinstance(email, str):
         raise ValidationError({"assignee": _("Give the e-mail of a user.")})
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    if user is None or not getattr(user, "is_active", True):
+    if user is None or not user.is_active:
         raise ValidationError({"assignee": _("No active user %(email)s.", email=email)})
     if user.role == "executive":
         raise ValidationError({"assignee": _("Executives read only; assign a responder.")})

@@ -18,25 +18,15 @@ from leaktrack.incidents import service as incidents
 from leaktrack.timeutil import utcnow
 
 from . import service
-from .parse import ATTRS, ITEM, Playbook
+from .parse import Playbook
 
 bp = Blueprint("playbooks", __name__, template_folder="templates")
 
 
 def display_markdown(playbook: Playbook) -> str:
     """The playbook as Markdown to show: items as ☐ lines with their due offset and role."""
-    parts = [playbook.introduction]
-    for phase in playbook.phases:
-        parts.append(f"## {phase.title}")
-        for line in phase.markdown.split("\n"):
-            item = ITEM.match(line.strip()) if not line[:1].isspace() else None
-            if item:
-                text = ATTRS.sub("", item.group(2)).strip()
-                found = next((i for i in phase.items if i.text == text), None)
-                extra = " · ".join(x for x in (found and found.due_text, found and found.role) if x)
-                line = f"- ☐ {text}" + (f" *({extra})*" if extra else "")
-            parts.append(line)
-    return "\n".join(parts)
+    phases = [f"## {phase.title}\n\n{phase.markdown}" for phase in playbook.phases]
+    return "\n\n".join([playbook.introduction, *phases])
 
 
 @bp.get("/playbooks")
