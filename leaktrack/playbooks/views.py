@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -21,6 +22,21 @@ from . import service
 from .parse import Playbook
 
 bp = Blueprint("playbooks", __name__, template_folder="templates")
+
+
+#: the team functions a playbook item may name, as pages show them
+ROLE_LABELS = {
+    "responder": _l("Responder"),
+    "security": _l("Security"),
+    "it": _l("IT"),
+    "legal": _l("Legal"),
+    "privacy": _l("Privacy"),
+    "communications": _l("Communications"),
+    "customer_support": _l("Customer support"),
+    "vendor_manager": _l("Vendor manager"),
+    "hr": _l("HR"),
+    "management": _l("Management"),
+}
 
 
 def display_markdown(playbook: Playbook) -> str:
@@ -142,6 +158,7 @@ def run(ref: str, run_id: int):
         progress=service.progress(found),
         is_overdue=service.is_overdue,
         now=utcnow(),
+        role_labels=ROLE_LABELS,
     )
 
 

@@ -171,6 +171,7 @@ def test_executives_read_but_never_write(app, started, page_client):
     boss = page_client("executive")
     page = boss.get(run_url).get_data(as_text=True)
     assert "Stop the mail" in page and "Mark done" not in page and "Add an item" not in page
+    assert ">Responder<" in page and ">Legal<" in page
     panel = boss.get(f"/incidents/{ref}").get_data(as_text=True)
     assert "Simple drill" in panel and "Start playbook" not in panel
     first = _item_ids(app)[0]
