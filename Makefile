@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lint format translations bench-alerts bench-import demo
+.PHONY: run test install install-test lint format translations bench-alerts bench-import bench-summary demo
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "leaktrack needs Python 3.11 or newer")'
@@ -51,6 +51,10 @@ bench-alerts: install
 ## Benchmark a million-row CP932 stakeholder import against plain sqlite3.executemany.
 bench-import: install
 	$(BIN)/python -m bench.import --rows 1000000
+
+## Benchmark the summary API and the dashboard: 10,000 incidents, one with a million people.
+bench-summary: install
+	$(BIN)/python -m bench.summary --incidents 10000 --people 1000000
 
 lint: install-test
 	$(BIN)/ruff check leaktrack tests bench
