@@ -210,12 +210,13 @@ def measure(url: str, incidents: int, people: int, repeat: int) -> None:
     bare_engine.dispose()
 
 
-def _fresh_postgres(url: str, name: str) -> str:
+def _fresh_postgres(url: str, name: str, *, create: bool = True) -> str:
     import psycopg
 
     with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
     return url.rsplit("/", 1)[0] + "/" + name
 
 
@@ -238,7 +239,7 @@ def main() -> None:
             print("PostgreSQL")
             url = _fresh_postgres(options.postgres, "bench_summary")
             measure(url, options.incidents, options.people, options.repeat)
-            _fresh_postgres(options.postgres, "bench_summary_done")
+            _fresh_postgres(options.postgres, "bench_summary", create=False)
 
 
 if __name__ == "__main__":
