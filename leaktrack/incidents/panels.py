@@ -10,6 +10,7 @@ PANELS: tuple[str, ...] = (
     "leaktrack.obligations.views:obligations_panel",
     "leaktrack.alerts.views:incident_panel",
     "leaktrack.stakeholders.views:incident_panel",
+    "leaktrack.summaries.views:incident_panel",
 )
 
 

@@ -201,3 +201,8 @@ def dashboard_csv(name: str):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def incident_panel(incident) -> tuple[str, dict]:
+    """The incident page's link to its executive summary and PDF."""
+    return "summaries/_incident_panel.html", {"summary_ref": incident.ref}
