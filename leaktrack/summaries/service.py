@@ -57,12 +57,12 @@ def first_notices(*, incident_ids: list[int] | None = None) -> dict[int, dict[st
         if incident_ids is not None:
             query = query.where(Filing.incident_id.in_(incident_ids))
         for incident_id, at in db.session.execute(query):
-            found.setdefault(incident_id, {})[audience] = _aware(at)
+            found.setdefault(incident_id, {})[audience] = as_utc(at)
     return found
 
 
-def _aware(value):
-    """min() bypasses the column type on SQLite: give back an aware UTC datetime."""
+def as_utc(value):
+    """An aware UTC datetime from what an aggregate gives back (a string on SQLite at worst)."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return Filing.filed_at.type.process_result_value(value, None) if value else None
