@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lint format translations bench-alerts bench-import bench-notify bench-playbooks demo
+.PHONY: run test install install-test lint format translations bench-alerts bench-import bench-notify bench-playbooks bench-summary demo
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "leaktrack needs Python 3.11 or newer")'
@@ -60,6 +60,10 @@ bench-notify: install
 ## Benchmark the playbook progress of 5,000 incidents against the same SQL through the bare driver.
 bench-playbooks: install
 	$(BIN)/python -m bench.playbooks --incidents 5000
+
+## Benchmark the summary API and the dashboard: 10,000 incidents, one with a million people.
+bench-summary: install
+	$(BIN)/python -m bench.summary --incidents 10000 --people 1000000
 
 lint: install-test
 	$(BIN)/ruff check leaktrack tests bench
