@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-test lint format translations bench-alerts bench-import bench-notify demo
+.PHONY: run test install install-test lint format translations bench-alerts bench-import bench-notify bench-playbooks bench-summary demo
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "leaktrack needs Python 3.11 or newer")'
@@ -56,6 +56,14 @@ bench-import: install
 ## SendGrid, against a bare loop posting the same request bodies with the same client.
 bench-notify: install
 	$(BIN)/python -m bench.notify --rows 1000000
+
+## Benchmark the playbook progress of 5,000 incidents against the same SQL through the bare driver.
+bench-playbooks: install
+	$(BIN)/python -m bench.playbooks --incidents 5000
+
+## Benchmark the summary API and the dashboard: 10,000 incidents, one with a million people.
+bench-summary: install
+	$(BIN)/python -m bench.summary --incidents 10000 --people 1000000
 
 lint: install-test
 	$(BIN)/ruff check leaktrack tests bench

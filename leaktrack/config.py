@@ -41,6 +41,8 @@ def from_environment(instance_path: str, given: dict) -> dict:
     values = {
         "SQLALCHEMY_DATABASE_URI": env("DATABASE_URL") or f"sqlite:///{instance / 'leaktrack.db'}",
         "LEAKTRACK_TIMEZONE": env("LEAKTRACK_TIMEZONE", "UTC"),
+        "LEAKTRACK_DIGEST_CRON": env("LEAKTRACK_DIGEST_CRON", "0 9 * * mon"),
+        "LEAKTRACK_BASE_URL": env("LEAKTRACK_BASE_URL", "http://127.0.0.1:5000"),
         "SENDGRID_API_KEY": env("SENDGRID_API_KEY"),
         "SENDGRID_API_HOST": env("SENDGRID_API_HOST", "https://api.sendgrid.com"),
         "SENDGRID_FROM": env("SENDGRID_FROM", "leaktrack@localhost"),

@@ -12,6 +12,7 @@ PANELS: tuple[str, ...] = (
     "leaktrack.stakeholders.views:incident_panel",
     "leaktrack.notifications.views:incident_panel",
     "leaktrack.playbooks.views:incident_panel",
+    "leaktrack.summaries.views:incident_panel",
 )
 
 

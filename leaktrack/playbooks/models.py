@@ -32,10 +32,13 @@ class PlaybookRun(db.Model):
     """One playbook version being worked through on one incident."""
 
     __tablename__ = "playbook_runs"
+    #: one run of a playbook per incident, even when two people start it at once
+    __table_args__ = (UniqueConstraint("incident_id", "slug"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"))
     version_id: Mapped[int] = mapped_column(ForeignKey("playbook_versions.id"))
+    slug: Mapped[str] = mapped_column(String(64))
     started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -80,7 +80,7 @@ class Phase:
     title: str
     guidance: str
     items: tuple[Item, ...]
-    #: the phase's Markdown as written, items included, for display
+    #: the phase to show: guidance as written, items as "☐ text (4h · legal)" list lines
     markdown: str
 
 
@@ -333,6 +333,11 @@ def _item(reader: _Reader, phase: str, match: re.Match, line: int) -> Item | Non
     return Item(phase=phase, text=text, due=due, due_text=due_text, role=role, line=line)
 
 
+def _shown(item: Item) -> str:
+    extra = " · ".join(x for x in (item.due_text, item.role) if x)
+    return f"- ☐ {item.text}" + (f" *({extra})*" if extra else "")
+
+
 @dataclass
 class _Section:
     title: str
@@ -372,7 +377,7 @@ def _body(reader: _Reader, lines: list[str], first_line: int) -> tuple[str, list
             parsed = _item(reader, sections[-1].title, item, number)
             if parsed:
                 sections[-1].items.append(parsed)
-            sections[-1].markdown.append(raw)
+                sections[-1].markdown.append(_shown(parsed))
         elif sections:
             sections[-1].guidance.append(raw)
             sections[-1].markdown.append(raw)

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from leaktrack.audit import service as audit
 from leaktrack.auth.models import User
@@ -91,8 +93,12 @@ def _version_row(playbook: Playbook) -> PlaybookVersion:
             content_hash=playbook.content_hash,
             snapshot=playbook.snapshot(),
         )
-        db.session.add(row)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():
+                db.session.add(row)
+        except IntegrityError:
+            # another request recorded this version first: use (and check) its row
+            return _version_row(playbook)
     elif row.content_hash != playbook.content_hash:
         raise ConflictError(
             _(
@@ -124,20 +130,28 @@ def _find_playbook(slug) -> Playbook:
     raise NotFoundError(_("No playbook %(slug)s.", slug=slug))
 
 
+def _already_running(slug: str) -> ConflictError:
+    return ConflictError(_("Playbook %(slug)s is already running on this incident.", slug=slug))
+
+
 def start_run(*, incident: Incident, slug, actor) -> PlaybookRun:
     """Start a run of the playbook's current version on the incident."""
     _writable(incident)
     playbook = _find_playbook(slug)
     already = db.session.scalar(
-        select(PlaybookRun.id)
-        .join(PlaybookVersion)
-        .where(PlaybookRun.incident_id == incident.id, PlaybookVersion.slug == playbook.slug)
+        select(PlaybookRun.id).where(
+            PlaybookRun.incident_id == incident.id, PlaybookRun.slug == playbook.slug
+        )
     )
     if already is not None:
-        raise ConflictError(
-            _("Playbook %(slug)s is already running on this incident.", slug=playbook.slug)
-        )
-    run = PlaybookRun(incident=incident, version=_version_row(playbook), started_by=actor)
+        raise _already_running(playbook.slug)
+    version = _version_row(playbook)
+    run = PlaybookRun(incident=incident, version=version, slug=playbook.slug, started_by=actor)
+    try:
+        with db.session.begin_nested():
+            db.session.add(run)
+    except IntegrityError:
+        raise _already_running(playbook.slug) from None
     for position, item in enumerate(playbook.items):
         offset = int(item.due.total_seconds() // 60) if item.due is not None else None
         run.items.append(
@@ -150,7 +164,6 @@ def start_run(*, incident: Incident, slug, actor) -> PlaybookRun:
                 due_at=_due(incident, offset),
             )
         )
-    db.session.add(run)
     db.session.flush()
     audit.record(
         "playbook.run_started",
@@ -171,6 +184,11 @@ def runs_for(*, incident: Incident) -> list[PlaybookRun]:
             select(PlaybookRun)
             .where(PlaybookRun.incident_id == incident.id)
             .order_by(PlaybookRun.started_at, PlaybookRun.id)
+            .options(
+                selectinload(PlaybookRun.items).selectinload(RunItem.assignee),
+                selectinload(PlaybookRun.items).selectinload(RunItem.done_by),
+                selectinload(PlaybookRun.started_by),
+            )
         )
     )
 
@@ -260,7 +278,7 @@ def find_assignee(email) -> User | None:
     if not isinstance(email, str):
         raise ValidationError({"assignee": _("Give the e-mail of a user.")})
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    if user is None or not getattr(user, "is_active", True):
+    if user is None or not user.is_active:
         raise ValidationError({"assignee": _("No active user %(email)s.", email=email)})
     if user.role == "executive":
         raise ValidationError({"assignee": _("Executives read only; assign a responder.")})
@@ -369,17 +387,18 @@ def progress(run: PlaybookRun) -> dict:
     return {"done": sum(1 for i in counted if i.is_done), "total": len(counted)}
 
 
-def _counts_query():
+def _counts_query(*group):
+    """done and total (items not set aside) per group of runs, in one query."""
     counted = RunItem.is_not_applicable.is_(False)
     return (
         select(
-            PlaybookRun.incident_id,
-            PlaybookRun.id,
+            *group,
             func.coalesce(func.sum(case((counted & RunItem.is_done.is_(True), 1), else_=0)), 0),
             func.coalesce(func.sum(case((counted, 1), else_=0)), 0),
         )
+        .select_from(PlaybookRun)
         .outerjoin(RunItem, RunItem.run_id == PlaybookRun.id)
-        .group_by(PlaybookRun.incident_id, PlaybookRun.id)
+        .group_by(*group)
     )
 
 
@@ -387,8 +406,8 @@ def run_progress(incident_id: int) -> list[dict]:
     """Each run of the incident: slug, title, version, done and total."""
     counts = {
         run_id: (int(done), int(total))
-        for _, run_id, done, total in db.session.execute(
-            _counts_query().where(PlaybookRun.incident_id == incident_id)
+        for run_id, done, total in db.session.execute(
+            _counts_query(PlaybookRun.id).where(PlaybookRun.incident_id == incident_id)
         )
     }
     runs = db.session.execute(
@@ -411,11 +430,10 @@ def run_progress(incident_id: int) -> list[dict]:
 
 def progress_by_incident() -> dict[int, tuple[int, int]]:
     """(done, total) over all runs of each incident that has any, in one query."""
-    totals: dict[int, tuple[int, int]] = {}
-    for incident_id, _run, done, total in db.session.execute(_counts_query()):
-        before = totals.get(incident_id, (0, 0))
-        totals[incident_id] = (before[0] + int(done), before[1] + int(total))
-    return totals
+    return {
+        incident_id: (int(done), int(total))
+        for incident_id, done, total in db.session.execute(_counts_query(PlaybookRun.incident_id))
+    }
 
 
 def item_json(item: RunItem) -> dict:

@@ -6,6 +6,7 @@ from collections import defaultdict
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -18,25 +19,30 @@ from leaktrack.incidents import service as incidents
 from leaktrack.timeutil import utcnow
 
 from . import service
-from .parse import ATTRS, ITEM, Playbook
+from .parse import Playbook
 
 bp = Blueprint("playbooks", __name__, template_folder="templates")
 
 
+#: the team functions a playbook item may name, as pages show them
+ROLE_LABELS = {
+    "responder": _l("Responder"),
+    "security": _l("Security"),
+    "it": _l("IT"),
+    "legal": _l("Legal"),
+    "privacy": _l("Privacy"),
+    "communications": _l("Communications"),
+    "customer_support": _l("Customer support"),
+    "vendor_manager": _l("Vendor manager"),
+    "hr": _l("HR"),
+    "management": _l("Management"),
+}
+
+
 def display_markdown(playbook: Playbook) -> str:
     """The playbook as Markdown to show: items as ☐ lines with their due offset and role."""
-    parts = [playbook.introduction]
-    for phase in playbook.phases:
-        parts.append(f"## {phase.title}")
-        for line in phase.markdown.split("\n"):
-            item = ITEM.match(line.strip()) if not line[:1].isspace() else None
-            if item:
-                text = ATTRS.sub("", item.group(2)).strip()
-                found = next((i for i in phase.items if i.text == text), None)
-                extra = " · ".join(x for x in (found and found.due_text, found and found.role) if x)
-                line = f"- ☐ {text}" + (f" *({extra})*" if extra else "")
-            parts.append(line)
-    return "\n".join(parts)
+    phases = [f"## {phase.title}\n\n{phase.markdown}" for phase in playbook.phases]
+    return "\n\n".join([playbook.introduction, *phases])
 
 
 @bp.get("/playbooks")
@@ -152,6 +158,7 @@ def run(ref: str, run_id: int):
         progress=service.progress(found),
         is_overdue=service.is_overdue,
         now=utcnow(),
+        role_labels=ROLE_LABELS,
     )
 
 

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from statistics import median
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import BigInteger, Integer, and_, cast, func, literal, or_, select
+from sqlalchemy import BigInteger, Integer, and_, cast, func, or_, select
 
 from leaktrack.dbutil import is_postgresql
 from leaktrack.extensions import db
 from leaktrack.incidents.models import Incident
 from leaktrack.obligations import service as obligations
-from leaktrack.obligations.models import Filing, ObligationState
+from leaktrack.obligations.models import ObligationState
 from leaktrack.timeutil import utcnow
 from leaktrack.vocab import SEVERITIES, STATUSES
 
-from .service import NOTICE_AUDIENCES
+from .service import as_utc, first_notices
 
 OPEN_STATUSES = tuple(s for s in STATUSES if s not in ("resolved", "closed"))
 MONTHS = 12
@@ -184,21 +185,6 @@ def _medians(month, seconds, *conditions) -> dict[str, tuple[int, int]]:
     return {m: (int(round(float(median))), int(n)) for m, median, n in rows}
 
 
-def _notice_rule_ids() -> list[str]:
-    audiences = set(NOTICE_AUDIENCES)
-    return [rule.id for rule in obligations.rule_set().rules if rule.audience in audiences]
-
-
-def first_notice_query():
-    """SQL: each incident's first notice (a filing to individuals or a regulator)."""
-    return (
-        select(Filing.incident_id.label("incident_id"), func.min(Filing.filed_at).label("at"))
-        .where(Filing.rule_id.in_(_notice_rule_ids() or [""]))
-        .group_by(Filing.incident_id)
-        .subquery()
-    )
-
-
 def _contain_by_month(zone, now, start) -> dict[str, tuple[int, int]]:
     return _medians(
         _month(Incident.contained_at, zone, now),
@@ -209,21 +195,32 @@ def _contain_by_month(zone, now, start) -> dict[str, tuple[int, int]]:
 
 
 def _notify_by_month(zone, now, start) -> dict[str, tuple[int, int]]:
-    notices = first_notice_query()
-    clock = func.coalesce(Incident.aware_at, Incident.detected_at)
-    month = _month(notices.c.at, zone, now)
-    seconds = _seconds(clock, notices.c.at)
-    durations = (
-        select(month.label("month"), seconds.label("secs"))
-        .select_from(Incident)
-        .join(notices, notices.c.incident_id == Incident.id)
-        .where(notices.c.at >= start, clock.is_not(None))
+    """Median of awareness (else detection) to the first notice, by month of that notice.
+
+    The first notices come from every source first_notices() knows (filings, and messages sent
+    through leaktrack), so the medians are taken here rather than in SQL.
+    """
+    firsts = {
+        incident_id: min(found.values())
+        for incident_id, found in first_notices().items()
+        if found and min(found.values()) >= start
+    }
+    if not firsts:
+        return {}
+    clocks = db.session.execute(
+        select(Incident.id, func.coalesce(Incident.aware_at, Incident.detected_at)).where(
+            Incident.id.in_(list(firsts))
+        )
     )
-    return _medians_of(durations.subquery())
-
-
-def _medians_of(durations) -> dict[str, tuple[int, int]]:
-    return _medians(durations.c.month, durations.c.secs, literal(True))
+    by_month: dict[str, list[float]] = {}
+    for incident_id, clock in clocks:
+        if clock is None:
+            continue
+        clock = as_utc(clock)
+        notice = firsts[incident_id]
+        month = notice.astimezone(zone).strftime("%Y-%m")
+        by_month.setdefault(month, []).append((notice - clock).total_seconds())
+    return {m: (int(round(median(v))), len(v)) for m, v in by_month.items()}
 
 
 def portfolio(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from leaktrack.audit.models import AuditEvent
@@ -11,12 +12,13 @@ from leaktrack.auth.models import User
 from leaktrack.extensions import db
 from leaktrack.incidents.models import Incident
 from leaktrack.incidents.validation import TIME_FIELDS
+from leaktrack.obligations import engine
 from leaktrack.obligations import service as obligations
 from leaktrack.obligations.models import Filing
 from leaktrack.rendering import render_markdown
-from leaktrack.stakeholders import service as stakeholders
-from leaktrack.timeutil import iso
+from leaktrack.timeutil import iso, utcnow
 
+from . import people
 from .sections import compute_sections
 
 TIMELINE_LENGTH = 10
@@ -55,12 +57,12 @@ def first_notices(*, incident_ids: list[int] | None = None) -> dict[int, dict[st
         if incident_ids is not None:
             query = query.where(Filing.incident_id.in_(incident_ids))
         for incident_id, at in db.session.execute(query):
-            found.setdefault(incident_id, {})[audience] = _aware(at)
+            found.setdefault(incident_id, {})[audience] = as_utc(at)
     return found
 
 
-def _aware(value):
-    """min() bypasses the column type on SQLite: give back an aware UTC datetime."""
+def as_utc(value):
+    """An aware UTC datetime from what an aggregate gives back (a string on SQLite at worst)."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return Filing.filed_at.type.process_result_value(value, None) if value else None
@@ -86,12 +88,34 @@ def durations(incident: Incident, notices: dict[str, datetime]) -> dict[str, int
 
 def affected_section(incident: Incident) -> dict:
     """Affected people by kind, data category and country: counts only."""
-    return stakeholders.affected_counts(incident=incident)
+    return people.figures(incident).affected_json()
+
+
+def compute_obligations(incident: Incident) -> list[engine.Obligation]:
+    """What obligations.service.compute gives, with the people counted in the summary's pass."""
+    found = people.figures(incident)
+    counts = (
+        engine.AffectedCounts(by_country=found.by_country, by_region=found.by_region)
+        if found.by_country
+        else engine.AffectedCounts()
+    )
+    return engine.compute_obligations(
+        facts=obligations.incident_facts(incident),
+        counts=counts,
+        filings=[engine.Filing(f.rule_id, f.filed_at) for f in obligations.filings_of(incident)],
+        overrides=[
+            engine.Override(o.rule_id, o.is_required, o.rationale, o.decided_by)
+            for o in obligations.overrides_of(incident).values()
+        ],
+        rules=obligations.rule_set(),
+        now=utcnow(),
+        gettext=_,
+    )
 
 
 def obligations_section(incident: Incident) -> list[dict]:
     """The incident's obligations with due time and status (pending, met, missed, ...)."""
-    return [obligations.obligation_json(o) for o in obligations.compute(incident=incident)]
+    return [obligations.obligation_json(o) for o in compute_obligations(incident)]
 
 
 def _actor(label: str, role: str | None) -> str:

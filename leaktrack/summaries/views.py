@@ -16,7 +16,7 @@ from leaktrack.incidents import service as incidents
 from leaktrack.timeutil import parse_iso, utcnow
 from leaktrack.vocab import DATA_CATEGORIES, SEVERITIES, STAKEHOLDER_KINDS, vocab_label
 
-from . import charts, portfolio, service, tables
+from . import charts, models, portfolio, service, tables  # noqa: F401  (models: the tables)
 from .sections import SECTIONS, has_data
 
 bp = Blueprint("summaries", __name__, template_folder="templates")
@@ -180,3 +180,8 @@ def dashboard_csv(name: str):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+def incident_panel(incident) -> tuple[str, dict]:
+    """The incident page's link to its executive summary and PDF."""
+    return "summaries/_incident_panel.html", {"summary_ref": incident.ref}

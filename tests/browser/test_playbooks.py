@@ -81,4 +81,11 @@ def test_a_playbook_is_run_to_completion(page, live_server, screenshot):
     run_panel = page.locator("#playbooks .playbook-run")
     expect(run_panel.locator("progress")).to_have_attribute("value", str(expected))
     expect(run_panel).not_to_contain_text("overdue")
-    expect(page.locator("#timeline")).to_contain_text("playbook.item_ticked")
+    expect(page.locator("#timeline")).to_contain_text("Ticked “")
+    screenshot(page, "incident-panel")
+
+    page.get_by_role("link", name="Playbooks").click()
+    expect(page.locator("#playbook-ransomware")).to_contain_text("Ransomware or other malware")
+    page.locator("#playbook-ransomware summary").click()
+    expect(page.locator("#playbook-ransomware h2", has_text="Contain")).to_be_visible()
+    screenshot(page, "playbook-list")

@@ -71,3 +71,14 @@ def test_a_version_below_one_already_used_is_refused(app, runner, playbook_folde
     assert ":4: version 2 is lower than version 3 already used by a run; raise version to 4" in (
         result.output
     )
+
+
+def test_check_without_a_migrated_database_still_checks_the_files(tmp_path):
+    from tests.conftest import make_test_app
+
+    (tmp_path / "a.md").write_text(SIMPLE.format(version=1))
+    app = make_test_app(f"sqlite:///{tmp_path / 'empty.db'}", tmp_path / "instance")
+    result = app.test_cli_runner().invoke(args=["playbooks", "check", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "warning: versions not compared with the database" in result.output
+    assert "1 playbook in" in result.output

@@ -6,7 +6,9 @@ import re
 import pytest
 
 from leaktrack.audit.models import AuditEvent
+from leaktrack.auth.models import User
 from leaktrack.extensions import db
+from leaktrack.incidents import service as incidents
 from leaktrack.playbooks.models import RunItem
 
 from .conftest import SIMPLE
@@ -87,7 +89,8 @@ def test_start_tick_and_see_progress_and_timeline(app, started):
     assert re.search(r'data-field="done">1</span>', page)
     assert "Done by " + browser.email in page and "https://t.example/1" in page
     incident_page = browser.get(f"/incidents/{ref}").get_data(as_text=True)
-    assert "Playbook step done" in incident_page and "Simple drill" in incident_page
+    assert "Ticked “Stop the mail”. Stopped at the post office" in incident_page
+    assert "Started the playbook Simple drill (v1)." in incident_page
     browser.post(f"{run_url}/items/{first}", data={"action": "untick", "note": "Not really"})
     assert "is-done" not in browser.get(run_url).get_data(as_text=True)
 
@@ -168,6 +171,7 @@ def test_executives_read_but_never_write(app, started, page_client):
     boss = page_client("executive")
     page = boss.get(run_url).get_data(as_text=True)
     assert "Stop the mail" in page and "Mark done" not in page and "Add an item" not in page
+    assert ">Responder<" in page and ">Legal<" in page
     panel = boss.get(f"/incidents/{ref}").get_data(as_text=True)
     assert "Simple drill" in panel and "Start playbook" not in panel
     first = _item_ids(app)[0]
@@ -189,3 +193,21 @@ def test_starting_a_broken_or_running_playbook_is_flashed(started, playbook_fold
         f"/incidents/{ref}/playbooks", data={"slug": "bad"}, follow_redirects=True
     )
     assert "cannot be started" in broken.get_data(as_text=True)
+
+
+def test_pages_and_timeline_in_japanese(app, started):
+    browser, ref, run_url = started
+    with app.app_context():
+        user = db.session.query(User).filter_by(email=browser.email).one()
+        user.language = "ja"
+        db.session.commit()
+    assert "完了にする" in browser.get(run_url).get_data(as_text=True)
+    assert "プレイブック" in browser.get("/playbooks").get_data(as_text=True)
+    later = "2026-01-04T09:00:00+00:00"
+    with app.app_context():
+        incident = incidents.get_incident(ref=ref)
+        incidents.update_incident(incident=incident, actor=None, data={"aware_at": later})
+        db.session.commit()
+    page = browser.get(f"/incidents/{ref}").get_data(as_text=True)
+    assert "プレイブック「Simple drill (v1)」を開始しました。" in page
+    assert "プレイブックの期限 2 件を訂正後の認知日時に合わせました。" in page

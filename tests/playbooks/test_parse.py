@@ -71,7 +71,9 @@ def test_a_good_file_parses_with_phases_items_and_guidance():
     assert "Guidance about recalling." in contain.guidance
     assert "an indented line is guidance" in contain.guidance
     assert "inside a code fence" in playbook.phases[1].guidance
-    assert "- [ ] Recall the message" in contain.markdown
+    assert "- ☐ Recall the message *(30m · responder)*" in contain.markdown
+    assert "- ☐ Ask for deletion *(2h)*" in contain.markdown
+    assert "inside a code fence" in playbook.phases[1].markdown
 
 
 @pytest.mark.parametrize("path", SHIPPED_FILES, ids=lambda p: p.name)

@@ -157,3 +157,10 @@ def test_stylesheet_is_served_without_login(app):
     response = app.test_client().get("/summaries/static/summaries.css")
     assert response.status_code == 200 and b".summary__stats" in response.data
     assert app.test_client().get("/summaries/static/../views.py").status_code == 404
+
+
+def test_incident_page_links_to_its_summary(worked_incident, page_client):
+    html = page_client("executive").get(f"/incidents/{worked_incident}").get_data(as_text=True)
+    assert 'id="executive-summary"' in html
+    assert f'href="/incidents/{worked_incident}/summary"' in html
+    assert f'href="/incidents/{worked_incident}/summary.pdf"' in html

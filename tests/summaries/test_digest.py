@@ -1,0 +1,109 @@
+"""The weekly digest: when it is due, its once-a-week claim, its figures."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import select
+
+from leaktrack.extensions import db
+from leaktrack.incidents import service as incidents
+from leaktrack.obligations.models import Filing, ObligationState
+from leaktrack.summaries import digest
+from leaktrack.summaries.models import DigestClaim
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+DEFAULT = "0 9 * * mon"
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        ("2026-11-30T00:00", "2026-W49"),  # Monday 09:00 in Tokyo
+        ("2026-11-29T23:59", None),  # Monday 08:59 in Tokyo
+        ("2026-11-29T14:59", "2026-W48"),  # Sunday 23:59 in Tokyo: last week's has come
+        ("2026-12-04T12:00", "2026-W49"),  # later in the week it is still this week's
+        ("2027-01-04T00:00", "2027-W01"),
+    ],
+)
+def test_due_week_follows_the_zone(now, expected):
+    assert digest.due_week(now=utc(now), cron=DEFAULT, zone=TOKYO) == expected
+
+
+def test_a_configured_cron():
+    friday = "30 17 * * fri"
+    assert digest.due_week(now=utc("2026-12-04T08:29"), cron=friday, zone=TOKYO) is None
+    assert digest.due_week(now=utc("2026-12-04T08:30"), cron=friday, zone=TOKYO) == "2026-W49"
+    assert digest.due_week(now=utc("2026-12-04T17:30"), cron=friday, zone=UTC) == "2026-W49"
+
+
+def test_a_week_is_claimed_once(app):
+    now = utc("2026-11-30T09:00")
+    with app.app_context():
+        assert digest.claim_week(week="2026-W49", recipients=2, now=now)
+        assert not digest.claim_week(week="2026-W49", recipients=2, now=now)
+        assert digest.claim_week(week="2026-W50", recipients=2, now=now)
+        db.session.commit()
+        assert db.session.scalars(select(DigestClaim.week)).all() == ["2026-W49", "2026-W50"]
+
+
+def test_two_schedulers_claim_a_week_once(app):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("concurrent writers need PostgreSQL (LEAKTRACK_TEST_DATABASE_URL)")
+    start, results, errors = threading.Barrier(2), [], []
+
+    def scheduler():
+        try:
+            with app.app_context():
+                start.wait()
+                results.append(digest.claim_week(week="2026-W49", recipients=1, now=utc("2026-11-30T09:00")))  # fmt: skip
+                threading.Event().wait(0.3)  # hold the claim uncommitted while the other tries
+                db.session.commit()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=scheduler) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors
+    assert sorted(results) == [False, True]
+
+
+def test_digest_values(app):
+    now = datetime.now(UTC)
+    with app.app_context():
+        app.config["LEAKTRACK_BASE_URL"] = "https://leaktrack.example.org"
+        try:
+            big = incidents.create_incident(actor=None, data={"title": "Big", "severity": "critical"})  # fmt: skip
+            small = incidents.create_incident(actor=None, data={"title": "Small", "severity": "low"})  # fmt: skip
+            done = incidents.create_incident(actor=None, data={"title": "Done"})
+            done.status = "resolved"
+            big.affected_count, small.affected_count = 120, 3
+            big.created_at = now - timedelta(days=10)
+            db.session.add_all([
+                ObligationState(incident_id=big.id, rule_id="JP-APPI-PPC-FINAL", is_required=True, status="pending", due_at=now + timedelta(days=3)),
+                ObligationState(incident_id=big.id, rule_id="EU-GDPR-33", is_required=True, status="pending", due_at=now + timedelta(days=1)),
+                ObligationState(incident_id=small.id, rule_id="EU-GDPR-33", is_required=True, status="missed", due_at=now - timedelta(days=1)),
+                Filing(incident_id=big.id, rule_id="JP-APPI-INDIVIDUALS", filed_at=now - timedelta(days=2)),
+            ])  # fmt: skip
+            db.session.flush()
+            values = digest.digest_values(now=now)
+            due = (now + timedelta(days=1)).isoformat()
+        finally:
+            app.config["LEAKTRACK_BASE_URL"] = "http://127.0.0.1:5000"
+            db.session.rollback()
+    assert values["totals"] == {"open": 2, "new": 2, "notified": 120, "overdue": 1}
+    assert [i["ref"] for i in values["incidents"]] == [big.ref, small.ref]
+    first = values["incidents"][0]
+    assert first["severity"] == "critical" and first["affected"] == 120 and first["notified"]
+    assert first["next_deadline"] == due
+    assert first["url"] == f"https://leaktrack.example.org/incidents/{big.ref}/summary"
+    assert values["dashboard_url"] == "https://leaktrack.example.org/dashboard"
+    assert values["period"]["end"] == now.date().isoformat()
