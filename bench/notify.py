@@ -159,13 +159,13 @@ def fanout(database_url: str, instance: str, ref: str) -> None:
 
 
 def dispatch(database_url: str, instance: str, host: str) -> None:
-    from leaktrack.notifications import service
+    from leaktrack.notifications import sending, service
 
     app = _app(database_url, instance, host)
     with app.app_context():
         service.templates()  # loaded once per process in production too
         started, cpu = time.perf_counter(), cpu_seconds()
-        stats = service.dispatch_due(budget=None)
+        stats = sending.dispatch_due(budget=None)
         seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     print(json.dumps({"seconds": seconds, "cpu": cpu, "sent": stats.sent,
                       "requests": stats.requests, "retries": stats.retries,

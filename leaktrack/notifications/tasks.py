@@ -1,8 +1,8 @@
 """Scheduled work: send what is due (run by the scheduler process, never by the web app)."""
 
-from leaktrack.notifications import service
+from leaktrack.notifications import sending
 
 
 def dispatch() -> None:
     """Reclaim expired leases, then send due deliveries for up to 50 seconds."""
-    service.dispatch_due(budget=50.0)
+    sending.dispatch_due(budget=50.0)

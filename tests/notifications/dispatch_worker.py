@@ -12,10 +12,10 @@ from tests.notifications.fake_sendgrid import API_KEY
 def main() -> None:
     database_url, host, instance, claim_size = sys.argv[1:5]
     app = make_test_app(database_url, instance, SENDGRID_API_KEY=API_KEY, SENDGRID_API_HOST=host)
-    from leaktrack.notifications import service
+    from leaktrack.notifications import sending
 
     with app.app_context():
-        stats = service.dispatch_due(budget=None, claim_size=int(claim_size))
+        stats = sending.dispatch_due(budget=None, claim_size=int(claim_size))
     print(f"sent={stats.sent} requests={stats.requests}", flush=True)
 
 

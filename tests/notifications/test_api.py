@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from leaktrack.extensions import db
-from leaktrack.notifications import service
+from leaktrack.notifications import sending
 from leaktrack.notifications.models import DELIVERY_STATUSES
 from leaktrack.notifications.transports import CaptureTransport
 from leaktrack.obligations.models import Filing
@@ -52,7 +52,7 @@ def test_cancelling_a_sent_notification_is_409(app, client, api_headers, inciden
     body = {"audience": "affected", "template": "customer-notice", "scheduled_for": None}
     created = client.post(f"/api/v1/incidents/{ref}/notifications", json=body, headers=headers).json
     with app.app_context():
-        service.dispatch_due(transport_=CaptureTransport(), budget=None)
+        sending.dispatch_due(transport_=CaptureTransport(), budget=None)
     response = client.post(
         f"/api/v1/incidents/{ref}/notifications/{created['id']}/cancel", headers=headers
     )
@@ -127,8 +127,8 @@ def test_a_regulator_report_sent_is_filed_with_the_exact_text(
     assert response.json["rule_id"] == "JP-APPI-PPC-PRELIM"
     with app.app_context():
         capture = CaptureTransport()
-        service.dispatch_due(transport_=capture, budget=None)
-        service.dispatch_due(transport_=capture, budget=None)
+        sending.dispatch_due(transport_=capture, budget=None)
+        sending.dispatch_due(transport_=capture, budget=None)
         (filing,) = db.session.scalars(select(Filing)).all()
         assert filing.rule_id == "JP-APPI-PPC-PRELIM" and filing.via == "notification"
         assert filing.notification_id == response.json["id"]

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from leaktrack.extensions import db
 from leaktrack.incidents import service as incidents
-from leaktrack.notifications import events, service
+from leaktrack.notifications import events, sending, service
 from leaktrack.notifications.dispatch import Dispatcher, Prepared
 from leaktrack.notifications.models import Delivery
 from leaktrack.notifications.transports import CaptureTransport, SendGridTransport
@@ -84,9 +84,9 @@ def test_an_expired_lease_that_never_posted_is_scheduled_again(app, incident_wit
         token, rows = crashed.claim(100)  # … and the process dies before posting
         assert len(rows) == 5 and by_status() == {"sending": 5}
         capture = CaptureTransport()
-        service.dispatch_due(transport_=capture, budget=None)  # lease not yet expired
+        sending.dispatch_due(transport_=capture, budget=None)  # lease not yet expired
         assert by_status() == {"sending": 5} and capture.messages == []
-        service.dispatch_due(transport_=capture, budget=None, clock=later(3))
+        sending.dispatch_due(transport_=capture, budget=None, clock=later(3))
         assert by_status() == {"sent": 5}
         assert len(capture.messages) == 1
 
@@ -145,7 +145,7 @@ def test_kill_9_mid_batch_loses_nothing_and_repeats_nothing(
             )
             # another scheduler, after the lease expired
             sendgrid = SendGridTransport(api_key=API_KEY, host=fake.url)
-            stats = service.dispatch_due(transport_=sendgrid, budget=None, clock=later(3))
+            stats = sending.dispatch_due(transport_=sendgrid, budget=None, clock=later(3))
             assert stats.uncertain == 500
             uncertain = set(
                 db.session.scalars(select(Delivery.id).where(Delivery.status == "uncertain"))
@@ -167,7 +167,7 @@ def test_kill_9_mid_batch_loses_nothing_and_repeats_nothing(
                 ]
             )
             db.session.commit()
-            service.dispatch_due(transport_=sendgrid, budget=None, clock=later(120))
+            sending.dispatch_due(transport_=sendgrid, budget=None, clock=later(120))
             assert by_status() == {"sent": 2500}
             received = fake.delivery_ids()
             assert len(received) == len(set(received)) == 2500  # every one exactly once
@@ -182,9 +182,9 @@ def test_uncertain_without_any_event_is_resent_after_the_grace(app, incident_wit
         crashed._update(token, [r.id for r in rows], posted_at=utcnow())  # posted, then killed
         db.session.commit()
         capture = CaptureTransport()
-        service.dispatch_due(transport_=capture, budget=None, clock=later(3))
+        sending.dispatch_due(transport_=capture, budget=None, clock=later(3))
         assert by_status() == {"uncertain": 3} and capture.messages == []
-        service.dispatch_due(transport_=capture, budget=None, clock=later(59))  # still in grace
+        sending.dispatch_due(transport_=capture, budget=None, clock=later(59))  # still in grace
         assert by_status() == {"uncertain": 3}
-        service.dispatch_due(transport_=capture, budget=None, clock=later(64))
+        sending.dispatch_due(transport_=capture, budget=None, clock=later(64))
         assert by_status() == {"sent": 3} and len(capture.messages) == 1

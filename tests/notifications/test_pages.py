@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from leaktrack.audit.models import AuditEvent
 from leaktrack.extensions import db
-from leaktrack.notifications import service
+from leaktrack.notifications import sending, service
 from leaktrack.notifications.models import Delivery, Notification
 from leaktrack.notifications.transports import CaptureTransport
 
@@ -50,7 +50,7 @@ def test_compose_preview_schedule_and_follow_progress(app, page_client, incident
     page = browser.get(notification_url).get_data(as_text=True)
     assert 'data-field="done">1</span>' in page  # the one without an address: failed at once
     with app.app_context():
-        service.dispatch_due(transport_=CaptureTransport(), budget=None)
+        sending.dispatch_due(transport_=CaptureTransport(), budget=None)
     page = browser.get(notification_url).get_data(as_text=True)
     assert (
         'data-field="done">4</span>' in page

@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from leaktrack.extensions import db
-from leaktrack.notifications import service
+from leaktrack.notifications import sending
 from leaktrack.notifications.models import Delivery, Notification
 from leaktrack.notifications.transports import CaptureTransport
 from leaktrack.obligations.models import ReminderSent
@@ -30,7 +30,7 @@ def test_a_reminder_is_queued_once_and_sent_to_owner_and_responders(app, make_in
         assert len(notifications) == len(reminders) >= 1
         assert {n.template_id for n in notifications} == {"internal-reminder"}
         capture = CaptureTransport()
-        service.dispatch_due(transport_=capture, budget=None)
+        sending.dispatch_due(transport_=capture, budget=None)
         gdpr = next(r for r in reminders if r.rule_id == "EU-GDPR-33")
         message = next(m for m in capture.messages if m.content.subject == gdpr.subject)
         assert ref in gdpr.subject and "24 hours" in gdpr.subject

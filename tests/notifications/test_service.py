@@ -9,7 +9,7 @@ from leaktrack.audit.models import AuditEvent
 from leaktrack.errors import ConflictError, ValidationError
 from leaktrack.extensions import db
 from leaktrack.incidents import service as incidents
-from leaktrack.notifications import service
+from leaktrack.notifications import sending, service
 from leaktrack.notifications.models import Delivery, SentMessage
 from leaktrack.notifications.transports import CaptureTransport
 from leaktrack.timeutil import utcnow
@@ -74,7 +74,7 @@ def test_dispatch_sends_each_person_once_in_their_language(
     ref = incident_with_people(2500, categories=("name", "credentials"))
     with sendgrid_app.app_context():
         notification = compose(ref)
-        stats = service.dispatch_due(budget=None)
+        stats = sending.dispatch_due(budget=None)
         assert stats.sent == 2500 and stats.failed == 0
         assert fake.violations == []
         assert len(fake.requests) == 4  # ceil(1250/1000) per language
@@ -102,7 +102,7 @@ def test_a_429_is_waited_out_and_a_500_retried(sendgrid_app, fake, incident_with
     fake.script = ["429", "500"]
     with sendgrid_app.app_context():
         notification = compose(ref, language="en")
-        stats = service.dispatch_due(budget=None, sleep=waits.append)
+        stats = sending.dispatch_due(budget=None, sleep=waits.append)
         assert stats.sent == 3 and stats.retries == 2
         assert len(fake.requests) == 3 and fake.delivery_ids() == sorted(fake.delivery_ids())
         assert 0 <= waits[0] <= 2  # from X-RateLimit-Reset
@@ -117,7 +117,7 @@ def test_5xx_gives_up_after_bounded_attempts(sendgrid_app, fake, incident_with_p
     waits = []
     with sendgrid_app.app_context():
         notification = compose(ref, language="en")
-        stats = service.dispatch_due(budget=None, sleep=waits.append, max_attempts=4)
+        stats = sending.dispatch_due(budget=None, sleep=waits.append, max_attempts=4)
         assert len(fake.requests) == 4 and len(waits) == 3
         assert waits[0] <= 1 and waits[2] <= 4  # exponential with jitter
         assert stats.failed == 2
@@ -131,13 +131,13 @@ def test_a_400_fails_at_once_and_retry_sends_again(sendgrid_app, fake, incident_
     fake.script = ["400"]
     with sendgrid_app.app_context():
         notification = compose(ref, language="en")
-        service.dispatch_due(budget=None, sleep=lambda s: None)
+        sending.dispatch_due(budget=None, sleep=lambda s: None)
         assert len(fake.requests) == 1
         assert statuses(notification.id)["failed"] == 2
         assert "verified Sender Identity" in db.session.scalars(select(Delivery.reason)).first()
         assert service.retry_failed(notification=notification, actor=None) == 2
         db.session.commit()
-        service.dispatch_due(budget=None)
+        sending.dispatch_due(budget=None)
         assert statuses(notification.id)["sent"] == 2
 
 
@@ -148,7 +148,7 @@ def test_not_due_yet_is_not_sent_and_past_means_now(app, incident_with_people):
         past = compose(ref, scheduled_for=utcnow() - timedelta(days=3), language="en")
         assert past.scheduled_for >= utcnow() - timedelta(seconds=5)
         capture = CaptureTransport()
-        service.dispatch_due(transport_=capture, budget=None)
+        sending.dispatch_due(transport_=capture, budget=None)
         assert statuses(later.id)["scheduled"] == 2 and statuses(past.id)["sent"] == 2
         assert len(capture.messages) == 1
 
@@ -159,12 +159,12 @@ def test_cancel_stops_what_has_not_gone_out_and_409_after(app, incident_with_peo
         notification = compose(ref, scheduled_for=utcnow() + timedelta(hours=1))
         assert service.cancel_notification(notification=notification, actor=None) == 3
         db.session.commit()
-        service.dispatch_due(transport_=CaptureTransport(), budget=None)
+        sending.dispatch_due(transport_=CaptureTransport(), budget=None)
         assert statuses(notification.id)["cancelled"] == 3
         with pytest.raises(ConflictError):
             service.cancel_notification(notification=notification, actor=None)
         sent = compose(ref, language="en")
-        service.dispatch_due(transport_=CaptureTransport(), budget=None)
+        sending.dispatch_due(transport_=CaptureTransport(), budget=None)
         with pytest.raises(ConflictError):
             service.cancel_notification(notification=sent, actor=None)
 
@@ -230,7 +230,7 @@ def test_queue_internal_goes_through_the_outbox(app, make_user):
         )
         db.session.commit()
         capture = CaptureTransport()
-        service.dispatch_due(transport_=capture, budget=None)
+        sending.dispatch_due(transport_=capture, budget=None)
         assert statuses(notification.id)["sent"] == 2
         message = capture.messages[0]
         assert message.content.subject == "leaktrack weekly digest: 1 Dec to 7 Dec"

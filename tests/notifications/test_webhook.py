@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from leaktrack.audit.models import AuditEvent
 from leaktrack.extensions import db
 from leaktrack.incidents import service as incidents
-from leaktrack.notifications import service
+from leaktrack.notifications import sending, service
 from leaktrack.notifications.models import Delivery, DeliveryEvent
 from leaktrack.notifications.transports import CaptureTransport
 
@@ -61,7 +61,7 @@ def sent(signed_app, incident_with_people):
             language="en",
         )
         db.session.commit()
-        service.dispatch_due(transport_=CaptureTransport(), budget=None)
+        sending.dispatch_due(transport_=CaptureTransport(), budget=None)
         return list(db.session.scalars(select(Delivery.id).order_by(Delivery.id)))
 
 
