@@ -63,8 +63,10 @@ def _scheduled_for(value):
         return None
     try:
         return parse_iso(value)
-    except ValueError as exc:
-        raise ValidationError({"scheduled_for": str(exc)}) from None
+    except (ValueError, OverflowError):  # year 1 with a positive offset overflows
+        raise ValidationError(
+            {"scheduled_for": _("Give an ISO 8601 time with an offset.")}
+        ) from None
 
 
 @api.post("/incidents/<ref>/notifications")

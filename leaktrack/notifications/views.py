@@ -21,6 +21,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from leaktrack.auth.access import ALL_ROLES, WRITERS, roles
+from leaktrack.auth.models import User
 from leaktrack.errors import ValidationError
 from leaktrack.extensions import db
 from leaktrack.incidents import service as incidents
@@ -101,7 +102,14 @@ def _form_state(ref: str, source) -> dict:
         "kinds": choices("kind"),
         "categories": choices("data_category"),
         "audience_labels": AUDIENCE_LABELS,
+        "users": _users() if audience == "internal" else [],
     }
+
+
+def _users() -> list[str]:
+    """Enabled users' addresses, for naming internal recipients."""
+    query = select(User.email).where(User.is_enabled.is_(True)).order_by(User.email)
+    return list(db.session.scalars(query))
 
 
 @bp.get("/incidents/<ref>/notifications/new")
@@ -129,6 +137,7 @@ def _compose_arguments(incident) -> dict:
     audience = form.get("audience", "")
     fields = {k[len("field_") :]: v for k, v in form.items() if k.startswith("field_")}
     recipients = [a for a in _SPLIT.split(form.get("recipients", "")) if a]
+    recipients += [a for a in form.getlist("users") if a not in recipients]
     return {
         "incident": incident,
         "audience": audience,

@@ -78,6 +78,20 @@ def test_cancelling_a_sent_notification_is_409(app, client, api_headers, inciden
             "scheduled_for",
         ),
         ({"audience": "regulator", "template": "gdpr-art33", "recipients": "x"}, 400, "recipients"),
+        (
+            {
+                "audience": "affected",
+                "template": "customer-notice",
+                "scheduled_for": "0001-01-01T00:19:22+03:06",
+            },
+            400,
+            "scheduled_for",
+        ),
+        (
+            {"audience": "affected", "template": "customer-notice", "scheduled_for": 5},
+            400,
+            "scheduled_for",
+        ),
         ({"audience": "affected", "template": "customer-notice", "colour": 1}, 400, "colour"),
         ({"audience": 3, "template": []}, 400, "audience"),
     ],

@@ -158,3 +158,26 @@ def test_junk_compose_input_never_gives_a_500(page_client, incident_with_people,
         assert browser.get(f"/incidents/{ref}/notifications/new{query}").status_code == 200
     assert browser.get("/notifications/999999").status_code == 404
     assert browser.get("/notifications/1/deliveries?status=zzz&page=-4").status_code in (200, 404)
+
+
+def test_internal_users_are_named_from_a_list(app, page_client, make_user, make_incident):
+    _, colleague = make_user("responder")
+    ref = make_incident()
+    browser = page_client("responder")
+    page = browser.get(
+        f"/incidents/{ref}/notifications/new?audience=internal&template=internal-weekly-digest"
+    )
+    assert f'value="{colleague}"' in page.get_data(as_text=True)
+    response = browser.post(
+        f"/incidents/{ref}/notifications",
+        data={
+            "audience": "internal",
+            "template": "internal-weekly-digest",
+            "language": "en",
+            "users": [colleague],
+            "recipients": "ops@example.test",
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert set(db.session.scalars(select(Delivery.email))) == {colleague, "ops@example.test"}
