@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 from flask import current_app, url_for
+from flask_babel import force_locale
 from sqlalchemy import case, func, select
 
 from leaktrack.audit import service as audit
@@ -18,7 +19,7 @@ from leaktrack.incidents.models import Incident
 from leaktrack.notifications import service as messages
 from leaktrack.obligations.models import ObligationState
 from leaktrack.timeutil import utcnow
-from leaktrack.vocab import SEVERITIES
+from leaktrack.vocab import SEVERITIES, vocab_label
 
 from .models import DigestClaim
 from .portfolio import OPEN_STATUSES, deadlines
@@ -67,6 +68,11 @@ def _local_time(moment: datetime | None, zone: ZoneInfo) -> str | None:
     return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})" if moment else None
 
 
+def _label(vocab: str, value: str, language: str) -> str:
+    with force_locale(language):
+        return vocab_label(vocab, value)
+
+
 def _local_date(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).date().isoformat()
 
@@ -91,7 +97,7 @@ def link(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def digest_values(*, now: datetime) -> dict:
+def digest_values(*, now: datetime, language: str = "en") -> dict:
     """The digest template's values: period, totals, open incidents (figures and links only)."""
     zone = ZoneInfo(current_app.config["LEAKTRACK_TIMEZONE"])
     start = now - timedelta(days=7)
@@ -132,8 +138,8 @@ def digest_values(*, now: datetime) -> dict:
             {
                 "ref": row.ref,
                 "title": row.title,
-                "severity": row.severity,
-                "status": row.status,
+                "severity": _label("severity", row.severity, language),
+                "status": _label("status", row.status, language),
                 "affected": row.affected_count,
                 "notified": _messages_out(row.id),
                 "next_deadline": _local_time(upcoming.get(row.id), zone),
@@ -168,13 +174,15 @@ def send_weekly_digest(now: datetime | None = None) -> int:
     executives = _executives() if week else []
     if not executives or not claim_week(week=week, recipients=len(executives), now=now):
         return 0
-    values = digest_values(now=now)
     by_language: dict[str, list[User]] = {}
     for user in executives:
         by_language.setdefault("ja" if user.language == "ja" else "en", []).append(user)
     for language, users in sorted(by_language.items()):
         messages.queue_internal(
-            template_id=DIGEST_TEMPLATE, values=values, recipients=users, language=language
+            template_id=DIGEST_TEMPLATE,
+            values=digest_values(now=now, language=language),
+            recipients=users,
+            language=language,
         )
     audit.record(
         "digest.queued",

@@ -105,7 +105,7 @@ def test_digest_values(app):
     assert values["totals"] == {"open": 2, "new": 2, "notified": 120, "overdue": 1}
     assert [i["ref"] for i in values["incidents"]] == [big.ref, small.ref]
     first = values["incidents"][0]
-    assert first["severity"] == "critical" and first["affected"] == 120 and first["notified"] == 0
+    assert first["severity"] == "Critical" and first["affected"] == 120 and first["notified"] == 0
     assert first["next_deadline"] == f"{due:%Y-%m-%d %H:%M} (UTC)"
     assert first["url"] == f"https://leaktrack.example.org/incidents/{big.ref}/summary"
     assert values["dashboard_url"] == "https://leaktrack.example.org/dashboard"
@@ -147,6 +147,7 @@ def test_digest_goes_to_every_executive_once_a_week(app, executives, make_incide
         english = notices.render_for(sent[0], "en").text
         assert "Open leak" in english and "/dashboard" in english and "/summary" in english
         assert "週次ダイジェスト" in notices.render_for(sent[1], "ja").subject
+        assert "深刻度：高" in notices.render_for(sent[1], "ja").text
         assert digest.send_weekly_digest(now=MONDAY_9 + timedelta(days=7)) == 2
 
 
