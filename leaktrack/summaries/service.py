@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -86,9 +86,11 @@ def _first_sent(incident_ids: list[int] | None) -> dict[str, dict[int, datetime]
 
 def as_utc(value):
     """An aware UTC datetime from what an aggregate gives back (a string on SQLite at worst)."""
+    if value is None or isinstance(value, datetime) and value.tzinfo is UTC:
+        return value
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return Filing.filed_at.type.process_result_value(value, None) if value else None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def clock_start(incident: Incident) -> datetime | None:
