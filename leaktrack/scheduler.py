@@ -33,6 +33,7 @@ JOBS: tuple[tuple[str, str, str, dict], ...] = (
         {"seconds": 5},
     ),
     ("alerts-forget", "leaktrack.alerts.service:forget_old_deliveries", "interval", {"minutes": 5}),
+    ("weekly-digest", "leaktrack.summaries.digest:send_weekly_digest", "interval", {"minutes": 5}),
     (
         "stakeholder-imports",
         "leaktrack.stakeholders.uploads:run_queued_imports",

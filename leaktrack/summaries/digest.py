@@ -8,20 +8,25 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 from flask import current_app, url_for
+from flask_babel import force_locale
 from sqlalchemy import case, func, select
 
+from leaktrack.audit import service as audit
+from leaktrack.auth.models import User
 from leaktrack.dbutil import dialect_insert
 from leaktrack.extensions import db
 from leaktrack.incidents.models import Incident
+from leaktrack.notifications import service as messages
 from leaktrack.obligations.models import ObligationState
-from leaktrack.timeutil import iso
-from leaktrack.vocab import SEVERITIES
+from leaktrack.timeutil import utcnow
+from leaktrack.vocab import SEVERITIES, vocab_label
 
 from .models import DigestClaim
 from .portfolio import OPEN_STATUSES, deadlines
 from .service import first_notices
 
 INCIDENT_ROWS = 20
+DIGEST_TEMPLATE = "internal-weekly-digest"
 
 
 def week_key(moment: datetime, zone: ZoneInfo) -> str:
@@ -53,6 +58,21 @@ def claim_week(*, week: str, recipients: int, now: datetime) -> bool:
     return db.session.execute(statement).scalar_one_or_none() is not None
 
 
+def _messages_out(incident_id: int) -> int:
+    """Messages of the incident's notifications that went out (sent or delivered)."""
+    counts = messages.delivery_counts(incident_id)
+    return counts.get("sent", 0) + counts.get("delivered", 0)
+
+
+def _local_time(moment: datetime | None, zone: ZoneInfo) -> str | None:
+    return f"{moment.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})" if moment else None
+
+
+def _label(vocab: str, value: str, language: str) -> str:
+    with force_locale(language):
+        return vocab_label(vocab, value)
+
+
 def _local_date(moment: datetime, zone: ZoneInfo) -> str:
     return moment.astimezone(zone).date().isoformat()
 
@@ -77,7 +97,7 @@ def link(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def digest_values(*, now: datetime) -> dict:
+def digest_values(*, now: datetime, language: str = "en") -> dict:
     """The digest template's values: period, totals, open incidents (figures and links only)."""
     zone = ZoneInfo(current_app.config["LEAKTRACK_TIMEZONE"])
     start = now - timedelta(days=7)
@@ -118,14 +138,56 @@ def digest_values(*, now: datetime) -> dict:
             {
                 "ref": row.ref,
                 "title": row.title,
-                "severity": row.severity,
-                "status": row.status,
+                "severity": _label("severity", row.severity, language),
+                "status": _label("status", row.status, language),
                 "affected": row.affected_count,
-                "notified": "individuals" in notices.get(row.id, {}),
-                "next_deadline": iso(upcoming.get(row.id)),
+                "notified": _messages_out(row.id),
+                "next_deadline": _local_time(upcoming.get(row.id), zone),
                 "url": link("summaries.incident_summary", ref=row.ref),
             }
             for row in open_incidents[:INCIDENT_ROWS]
         ],
         "dashboard_url": link("summaries.dashboard"),
     }
+
+
+def _executives() -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.role == "executive", User.is_enabled.is_(True))
+            .order_by(User.id)
+        )
+    )
+
+
+def send_weekly_digest(now: datetime | None = None) -> int:
+    """Queue this week's digest for every executive once it is due; how many it went to.
+
+    Run by the scheduler every few minutes: the week's claim row makes it go once, however
+    many schedulers run and whenever the first of them gets to it after the cron's time.
+    """
+    now = now or utcnow()
+    config = current_app.config
+    zone = ZoneInfo(config["LEAKTRACK_TIMEZONE"])
+    week = due_week(now=now, cron=config["LEAKTRACK_DIGEST_CRON"], zone=zone)
+    executives = _executives() if week else []
+    if not executives or not claim_week(week=week, recipients=len(executives), now=now):
+        return 0
+    by_language: dict[str, list[User]] = {}
+    for user in executives:
+        by_language.setdefault("ja" if user.language == "ja" else "en", []).append(user)
+    for language, users in sorted(by_language.items()):
+        messages.queue_internal(
+            template_id=DIGEST_TEMPLATE,
+            values=digest_values(now=now, language=language),
+            recipients=users,
+            language=language,
+        )
+    audit.record(
+        "digest.queued",
+        object_type="digest",
+        object_id=week,
+        after={"recipients": len(executives), "languages": sorted(by_language)},
+    )
+    return len(executives)

@@ -12,6 +12,8 @@ from leaktrack.incidents.models import Incident
 SECTIONS: tuple[tuple[str, str], ...] = (
     ("affected", "leaktrack.summaries.service:affected_section"),
     ("obligations", "leaktrack.summaries.service:obligations_section"),
+    ("notifications", "leaktrack.summaries.service:notifications_section"),
+    ("playbooks", "leaktrack.summaries.service:playbooks_section"),
     ("timeline", "leaktrack.summaries.service:timeline_section"),
 )
 
@@ -30,4 +32,6 @@ def has_data(key: str, value) -> bool:
     """Whether a section has anything to show."""
     if key == "affected":
         return bool(value and value.get("total"))
+    if key == "notifications":
+        return any(value.values())
     return bool(value)

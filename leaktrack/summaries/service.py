@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
@@ -12,9 +12,11 @@ from leaktrack.auth.models import User
 from leaktrack.extensions import db
 from leaktrack.incidents.models import Incident
 from leaktrack.incidents.validation import TIME_FIELDS
+from leaktrack.notifications import service as notices
 from leaktrack.obligations import engine
 from leaktrack.obligations import service as obligations
 from leaktrack.obligations.models import Filing
+from leaktrack.playbooks import service as playbooks
 from leaktrack.rendering import render_markdown
 from leaktrack.timeutil import iso, utcnow
 
@@ -29,6 +31,8 @@ TEXT_ACTIONS = frozenset(
 )
 #: obligation audiences whose first filing counts as a notice, and the duration it ends
 NOTICE_AUDIENCES = {"individuals": "to_first_notice", "regulator": "to_regulator_report"}
+#: notice audience -> the notifications audience of messages that count as that notice
+MESSAGE_AUDIENCES = {"individuals": "affected", "regulator": "regulator"}
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> int | None:
@@ -44,7 +48,8 @@ def _rules_by_audience() -> dict[str, list[str]]:
 
 
 def first_notices(*, incident_ids: list[int] | None = None) -> dict[int, dict[str, datetime]]:
-    """The first filing to individuals and to a regulator, per incident: {id: {audience: at}}."""
+    """The first notice to individuals and to a regulator, per incident: {id: {audience: at}}:
+    the earlier of a recorded filing and a message sent through leaktrack."""
     found: dict[int, dict[str, datetime]] = {}
     for audience, rule_ids in _rules_by_audience().items():
         if not rule_ids:
@@ -58,14 +63,34 @@ def first_notices(*, incident_ids: list[int] | None = None) -> dict[int, dict[st
             query = query.where(Filing.incident_id.in_(incident_ids))
         for incident_id, at in db.session.execute(query):
             found.setdefault(incident_id, {})[audience] = as_utc(at)
+    for audience, sent in _first_sent(incident_ids).items():
+        for incident_id, at in sent.items():
+            known = found.setdefault(incident_id, {}).get(audience)
+            found[incident_id][audience] = min(known, at) if known else at
+    return found
+
+
+def _first_sent(incident_ids: list[int] | None) -> dict[str, dict[int, datetime]]:
+    """The first message sent through leaktrack to each notice audience, per incident."""
+    found = {}
+    for audience, message_audience in MESSAGE_AUDIENCES.items():
+        if incident_ids is not None and len(incident_ids) == 1:
+            at = notices.first_sent_at(incident_ids[0], message_audience)
+            found[audience] = {incident_ids[0]: at} if at else {}
+        else:
+            sent = notices.first_sent_by_incident(message_audience)
+            wanted = None if incident_ids is None else set(incident_ids)
+            found[audience] = {i: at for i, at in sent.items() if wanted is None or i in wanted}
     return found
 
 
 def as_utc(value):
     """An aware UTC datetime from what an aggregate gives back (a string on SQLite at worst)."""
+    if value is None or isinstance(value, datetime) and value.tzinfo is UTC:
+        return value
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return Filing.filed_at.type.process_result_value(value, None) if value else None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def clock_start(incident: Incident) -> datetime | None:
@@ -116,6 +141,16 @@ def compute_obligations(incident: Incident) -> list[engine.Obligation]:
 def obligations_section(incident: Incident) -> list[dict]:
     """The incident's obligations with due time and status (pending, met, missed, ...)."""
     return [obligations.obligation_json(o) for o in compute_obligations(incident)]
+
+
+def notifications_section(incident: Incident) -> dict[str, int]:
+    """Deliveries of the incident's notifications per status."""
+    return notices.delivery_counts(incident.id)
+
+
+def playbooks_section(incident: Incident) -> list[dict]:
+    """Each playbook run: slug, title, version, done and total."""
+    return playbooks.run_progress(incident.id)
 
 
 def _actor(label: str, role: str | None) -> str:

@@ -7,8 +7,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from leaktrack.auth.models import User
 from leaktrack.extensions import db
 from leaktrack.incidents import service as incidents
+from leaktrack.notifications import service as notices
+from leaktrack.notifications.models import Delivery, Notification
 from leaktrack.obligations.models import Filing, ObligationState
 from leaktrack.summaries import digest
 from leaktrack.summaries.models import DigestClaim
@@ -95,15 +98,94 @@ def test_digest_values(app):
             ])  # fmt: skip
             db.session.flush()
             values = digest.digest_values(now=now)
-            due = (now + timedelta(days=1)).isoformat()
+            due = now + timedelta(days=1)
         finally:
             app.config["LEAKTRACK_BASE_URL"] = "http://127.0.0.1:5000"
             db.session.rollback()
     assert values["totals"] == {"open": 2, "new": 2, "notified": 120, "overdue": 1}
     assert [i["ref"] for i in values["incidents"]] == [big.ref, small.ref]
     first = values["incidents"][0]
-    assert first["severity"] == "critical" and first["affected"] == 120 and first["notified"]
-    assert first["next_deadline"] == due
+    assert first["severity"] == "Critical" and first["affected"] == 120 and first["notified"] == 0
+    assert first["next_deadline"] == f"{due:%Y-%m-%d %H:%M} (UTC)"
     assert first["url"] == f"https://leaktrack.example.org/incidents/{big.ref}/summary"
     assert values["dashboard_url"] == "https://leaktrack.example.org/dashboard"
     assert values["period"]["end"] == now.date().isoformat()
+
+
+MONDAY_9 = utc("2026-11-30T09:00")
+
+
+@pytest.fixture
+def executives(make_user, app):
+    make_user("executive", email="boss@example.test")
+    ja_id, _ = make_user("executive", email="shacho@example.test")
+    make_user("responder", email="resp@example.test")
+    with app.app_context():
+        db.session.get(User, ja_id).language = "ja"
+        db.session.commit()
+
+
+def _digests():
+    return list(db.session.scalars(
+        select(Notification).where(Notification.template_id == "internal-weekly-digest").order_by(Notification.language)
+    ))  # fmt: skip
+
+
+def test_digest_goes_to_every_executive_once_a_week(app, executives, make_incident):
+    make_incident(title="Open leak", severity="high")
+    with app.app_context():
+        assert digest.send_weekly_digest(now=MONDAY_9 - timedelta(minutes=1)) == 0
+        assert digest.send_weekly_digest(now=MONDAY_9) == 2
+        db.session.commit()
+        assert digest.send_weekly_digest(now=MONDAY_9 + timedelta(hours=3)) == 0
+        assert digest.send_weekly_digest(now=MONDAY_9 + timedelta(days=6)) == 0
+        db.session.commit()
+        sent = _digests()
+        assert [(n.language, n.audience, n.incident_id) for n in sent] == [("en", "internal", None), ("ja", "internal", None)]  # fmt: skip
+        emails = {lang: set(db.session.scalars(select(Delivery.email).where(Delivery.notification_id == n.id))) for lang, n in ((n.language, n) for n in sent)}  # fmt: skip
+        assert emails == {"en": {"boss@example.test"}, "ja": {"shacho@example.test"}}
+        english = notices.render_for(sent[0], "en").text
+        assert "Open leak" in english and "/dashboard" in english and "/summary" in english
+        assert "週次ダイジェスト" in notices.render_for(sent[1], "ja").subject
+        assert "深刻度：高" in notices.render_for(sent[1], "ja").text
+        assert digest.send_weekly_digest(now=MONDAY_9 + timedelta(days=7)) == 2
+
+
+def test_no_digest_without_executives(app, make_user):
+    make_user("responder")
+    with app.app_context():
+        assert digest.send_weekly_digest(now=MONDAY_9) == 0
+        assert db.session.scalars(select(DigestClaim)).all() == []
+
+
+def test_two_schedulers_send_one_digest(app, executives):
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("concurrent writers need PostgreSQL (LEAKTRACK_TEST_DATABASE_URL)")
+    start, sent, errors = threading.Barrier(2), [], []
+
+    def scheduler():
+        try:
+            with app.app_context():
+                start.wait()
+                sent.append(digest.send_weekly_digest(now=MONDAY_9))
+                db.session.commit()
+        except Exception as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=scheduler) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    assert sorted(sent) == [0, 2]
+    with app.app_context():
+        assert len(_digests()) == 2
+
+
+def test_the_job_is_registered():
+    from leaktrack.scheduler import JOBS
+
+    assert any(
+        path == "leaktrack.summaries.digest:send_weekly_digest" for _id, path, _t, _a in JOBS
+    )
