@@ -153,10 +153,11 @@ class Dispatcher:
             .limit(limit)
         )
         if self.session.get_bind().dialect.name == "postgresql":
-            # Lock the due rows first (others skip them), then update exactly those: a LIMIT
-            # subquery inside the UPDATE may be re-run by PostgreSQL and take more rows.
-            ids = list(self.session.scalars(due.with_for_update(skip_locked=True)))
-            chosen = t.c.id.in_(ids)
+            # Lock the due rows (others skip them) in a materialized CTE, evaluated once, and
+            # update exactly those: a LIMIT subquery inside the UPDATE may be run again by
+            # PostgreSQL and take more rows.
+            locked = due.with_for_update(skip_locked=True).cte("due").prefix_with("MATERIALIZED")
+            chosen = t.c.id == locked.c.id
             still_due = t.c.status == "scheduled"
         else:
             # SQLite has one writer at a time; the status condition makes the claim atomic.
