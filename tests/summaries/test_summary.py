@@ -173,3 +173,11 @@ def test_nul_in_an_incident_text_is_a_400(app, api_headers):
     )
     assert response.status_code == 400
     assert "title" in response.get_json()["fields"]
+
+
+def test_summary_page_in_japanese(worked_incident, page_client):
+    client = page_client("executive")
+    html = client.get(
+        f"/incidents/{worked_incident}/summary", headers={"Accept-Language": "ja"}
+    ).get_data(as_text=True)
+    assert "主な日時" in html and "1日2時間" in html  # key times; time to contain
