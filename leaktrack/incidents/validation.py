@@ -24,7 +24,7 @@ def _text(value, *, required: bool, limit: int):
         if required:
             raise ValueError(_("This field is required."))
         return ""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or "\x00" in value:
         raise ValueError(_("Expected text."))
     if len(value) > limit:
         raise ValueError(_("At most %(n)d characters.", n=limit))

@@ -183,9 +183,18 @@ def test_two_schedulers_send_one_digest(app, executives):
         assert len(_digests()) == 2
 
 
-def test_the_job_is_registered():
-    from leaktrack.scheduler import JOBS
+def test_the_scheduler_job_sends_this_weeks_digest_once(app, executives):
+    from leaktrack.scheduler import JOBS, build_scheduler, run_job
 
-    assert any(
-        path == "leaktrack.summaries.digest:send_weekly_digest" for _id, path, _t, _a in JOBS
-    )
+    (path,) = [path for job_id, path, *_ in JOBS if job_id == "weekly-digest"]
+    assert path == "leaktrack.summaries.digest:send_weekly_digest"
+    assert build_scheduler(app).get_job("weekly-digest") is not None
+    app.config["LEAKTRACK_DIGEST_CRON"] = "0 0 * * mon"  # Monday 00:00: always past by now
+    try:
+        run_job(app, path)
+        run_job(app, path)
+    finally:
+        app.config["LEAKTRACK_DIGEST_CRON"] = "0 9 * * mon"
+    with app.app_context():
+        assert len(_digests()) == 2  # one per language, once
+        assert len(db.session.scalars(select(DigestClaim)).all()) == 1

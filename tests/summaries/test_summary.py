@@ -164,3 +164,20 @@ def test_incident_page_links_to_its_summary(worked_incident, page_client):
     assert 'id="executive-summary"' in html
     assert f'href="/incidents/{worked_incident}/summary"' in html
     assert f'href="/incidents/{worked_incident}/summary.pdf"' in html
+
+
+def test_nul_in_an_incident_text_is_a_400(app, api_headers):
+    # PostgreSQL cannot store NUL in text: refused as invalid input, on every database
+    response = app.test_client().post(
+        "/api/v1/incidents", headers=api_headers("responder"), json={"title": "a\u0000b"}
+    )
+    assert response.status_code == 400
+    assert "title" in response.get_json()["fields"]
+
+
+def test_summary_page_in_japanese(worked_incident, page_client):
+    client = page_client("executive")
+    html = client.get(
+        f"/incidents/{worked_incident}/summary", headers={"Accept-Language": "ja"}
+    ).get_data(as_text=True)
+    assert "主な日時" in html and "1日2時間" in html  # key times; time to contain
