@@ -40,6 +40,8 @@ UNCERTAIN_GRACE = timedelta(hours=1)
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 60.0
+#: longer waits (a rate limit resetting far ahead) give the batch back instead of sleeping
+MAX_INLINE_WAIT = 120.0
 
 
 def _now() -> datetime:
@@ -242,6 +244,13 @@ class Dispatcher:
             if attempt == self.max_attempts:
                 break
             now = self.clock()
+            if wait > MAX_INLINE_WAIT and not outcome.maybe_accepted:
+                # a rate limit that resets far ahead: hand the batch back, due at the reset
+                self._update(token, ids, status="scheduled", due_at=now + timedelta(seconds=wait),
+                             claim_token=None, lease_until=None, posted_at=None)  # fmt: skip
+                self.session.commit()
+                log.warning("batch of %d: %s; due again in %.0fs", len(ids), outcome.reason, wait)
+                return outcome
             self._update(token, ids, lease_until=now + self.lease + timedelta(seconds=wait))
             self.session.commit()
             log.info("batch of %d: %s; retrying in %.1fs", len(ids), outcome.reason, wait)

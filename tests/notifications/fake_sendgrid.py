@@ -120,8 +120,8 @@ class FakeSendGrid:
             answer = "202"
         if answer == "202":
             handler._answer(202, headers=[("X-Message-Id", uuid.uuid4().hex[:22])])
-        elif answer == "429":
-            reset = str(int(time.time()) + 1)
+        elif answer == "429" or (isinstance(answer, tuple) and answer[0] == "429"):
+            reset = str(int(time.time()) + (answer[1] if isinstance(answer, tuple) else 1))
             handler._answer(
                 429,
                 {"errors": [{"field": None, "message": "too many requests"}]},

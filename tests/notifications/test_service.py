@@ -240,3 +240,20 @@ def test_queue_internal_goes_through_the_outbox(app, make_user):
             db.session.scalars(select(Delivery.user_id).where(Delivery.email == email)).one()
             == user_id
         )
+
+
+def test_a_rate_limit_resetting_far_ahead_hands_the_batch_back(
+    sendgrid_app, fake, incident_with_people
+):
+    ref = incident_with_people(3)
+    fake.script = [("429", 3600)]
+    waits = []
+    with sendgrid_app.app_context():
+        notification = compose(ref, language="en")
+        sending.dispatch_due(budget=None, sleep=waits.append)
+        assert waits == [] and len(fake.requests) == 1
+        assert statuses(notification.id)["scheduled"] == 3
+        due = db.session.scalars(select(Delivery.due_at)).all()
+        assert all(at > utcnow() + timedelta(minutes=59) for at in due)
+        sending.dispatch_due(budget=None, clock=lambda: utcnow() + timedelta(hours=1, minutes=1))
+        assert statuses(notification.id)["sent"] == 3 and len(fake.requests) == 2
