@@ -186,7 +186,7 @@ def baseline(database_url: str, instance: str, host: str, requests: int, recipie
     with app.app_context():
         template = service.get_template("customer-notice", "ja")
         content = render.render(template, {"incident": service.incident_values(
-            service._SampleIncident(), "ja"), "fields": render.merged_fields(template, {})})  # fmt: skip
+            service.SampleIncident(), "ja"), "fields": render.merged_fields(template, {})})  # fmt: skip
     per_request = math.ceil(recipients / requests)
     bodies = []
     for b in range(min(requests, 20)):

@@ -29,7 +29,7 @@ def preview(*, actor, incident, audience, template_id, language, scheduled_for=N
             filters=None, recipients=None, values=None) -> dict:  # fmt: skip
     """The message as a sample recipient would get it: subject, HTML, text, who."""
     errors: dict = {}
-    available = service._language_for(template_id, language, errors)
+    available = service.check_language(template_id, language, errors)
     if not isinstance(audience, str) or audience not in service.AUDIENCES:
         errors["audience"] = _("Choose an audience.")
     if errors:
@@ -44,11 +44,11 @@ def preview(*, actor, incident, audience, template_id, language, scheduled_for=N
             person.language if person.language in available else available[0]
         )  # fmt: skip
         who = {"name": contact.name, "email": contact.email,
-               "data": service._data_words(link.category_bits, chosen)}  # fmt: skip
+               "data": service.data_words(link.category_bits, chosen)}  # fmt: skip
         stakeholders.record_view(actor=actor, stakeholder_ids=[person.id],
                                  where="notification preview", incident=incident)  # fmt: skip
     else:
-        addresses = service._clean_recipients(recipients, errors)
+        addresses = service.clean_recipients(recipients, errors)
         if errors:
             raise ValidationError(errors)
         chosen = language if language != "auto" else available[0]
@@ -59,9 +59,9 @@ def preview(*, actor, incident, audience, template_id, language, scheduled_for=N
     draft = Notification(audience=audience, template_id=template_id, values=values or {})
     draft.incident = incident
     try:
-        rendered = render.render(template, service._values_for(draft, template), recipient=who)
+        rendered = render.render(template, service.values_for(draft, template), recipient=who)
     except TemplateProblem as problem:
-        raise ValidationError(service._problem_fields(problem)) from None
+        raise ValidationError(service.problem_fields(problem)) from None
     finally:
         if draft in db.session:
             db.session.expunge(draft)

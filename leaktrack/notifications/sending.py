@@ -18,7 +18,7 @@ from leaktrack.notifications import render
 from leaktrack.notifications.dispatch import Claimed, Dispatcher, Prepared
 from leaktrack.notifications.models import Delivery, Notification, SentMessage
 from leaktrack.notifications.render import TemplateProblem
-from leaktrack.notifications.service import _data_words, render_for
+from leaktrack.notifications.service import data_words, render_for
 from leaktrack.notifications.transports import (
     CaptureTransport,
     Message,
@@ -105,7 +105,7 @@ class _Preparer:
             for row in members:
                 if row.stakeholder_id is not None:
                     name, email = contacts.get(row.stakeholder_id, ("", ""))
-                    data = _data_words(row.category_bits, language)
+                    data = data_words(row.category_bits, language)
                 else:
                     name, email, data = "", row.email or "", ""
                 if not email:

@@ -63,7 +63,7 @@ def _sample_render(template: Template) -> None:
     """Render with sample values so a misspelt incident.<field> is refused at load."""
     with force_locale(template.language):
         values = {
-            "incident": incident_values(_SampleIncident(), template.language),
+            "incident": incident_values(SampleIncident(), template.language),
             "affected": {
                 "total": 1,
                 "identified": 1,
@@ -77,7 +77,9 @@ def _sample_render(template: Template) -> None:
         render.render(template, values)
 
 
-class _SampleIncident:
+class SampleIncident:
+    """An incident with every field templates read, for checking templates at load."""
+
     ref, title, summary, status, severity, cause = "LT-2000-0001", "t", "s", "open", "low", "other"
     data_categories, jurisdictions, affected_count = ["name"], ["JP"], 1
     is_malicious = is_data_encrypted = False
@@ -148,13 +150,15 @@ def incident_values(incident, language: str) -> dict:
 
 
 @lru_cache(maxsize=4096)
-def _data_words(bits: int, language: str) -> str:
+def data_words(bits: int, language: str) -> str:
+    """A person's exposed data categories as words in the message's language."""
     with force_locale(language):
         joiner = "、" if language == "ja" else ", "
         return joiner.join(_labels("data_category", cats.from_bits(bits)))
 
 
-def _values_for(notification: Notification, template: Template) -> dict:
+def values_for(notification: Notification, template: Template) -> dict:
+    """What the template of a notification is rendered with (recipients aside)."""
     values = dict(notification.values or {})
     values["fields"] = render.merged_fields(template, values.get("fields"))
     if notification.incident is not None and template.audience != "internal":
@@ -169,7 +173,7 @@ def _values_for(notification: Notification, template: Template) -> dict:
 def render_for(notification: Notification, language: str) -> render.Rendered:
     """The shared content of a notification in one language, with recipients' tags."""
     template = get_template(notification.template_id, language)
-    return render.render(template, _values_for(notification, template))
+    return render.render(template, values_for(notification, template))
 
 
 # -- compose -------------------------------------------------------------------------------
@@ -187,7 +191,8 @@ def _clean_list(value, allowed: Iterable[str], name: str, errors: dict) -> list[
     return value
 
 
-def _clean_recipients(value, errors: dict) -> list[str]:
+def clean_recipients(value, errors: dict) -> list[str]:
+    """Listed addresses (or users), checked and without repeats; problems go in errors."""
     if not isinstance(value, list) or not value:
         errors["recipients"] = _("Give at least one e-mail address.")
         return []
@@ -222,7 +227,8 @@ def _clean_values(value, errors: dict) -> dict:
     return value
 
 
-def _language_for(template_id: str, language: str, errors: dict) -> list[str]:
+def check_language(template_id: str, language: str, errors: dict) -> list[str]:
+    """The template's languages; a problem with the template or language goes in errors."""
     available = template_languages(template_id)
     if not available:
         errors["template"] = _("No such template.")
@@ -233,7 +239,8 @@ def _language_for(template_id: str, language: str, errors: dict) -> list[str]:
     return available
 
 
-def _problem_fields(problem: TemplateProblem) -> dict:
+def problem_fields(problem: TemplateProblem) -> dict:
+    """A template problem as a field error: file:line: message."""
     return {"template": f"{problem.path.rsplit('/', 1)[-1]}:{problem.line}: {problem.message}"}
 
 
@@ -262,7 +269,7 @@ def create_notification(
         raise ConflictError(_("The incident is closed."))
     if not isinstance(template_id, str) or not template_id:
         raise ValidationError({"template": _("Choose a template.")})
-    available = _language_for(template_id, language, errors)
+    available = check_language(template_id, language, errors)
     filters = filters if isinstance(filters, dict) else {}
     kinds = _clean_list(filters.get("kinds"), STAKEHOLDER_KINDS, "filters", errors)
     categories = _clean_list(filters.get("data_categories"), DATA_CATEGORIES, "filters", errors)
@@ -272,7 +279,7 @@ def create_notification(
         if recipients:
             errors["recipients"] = _("Affected people come from the incident, not a list.")
     else:
-        addresses = _clean_recipients(recipients, errors)
+        addresses = clean_recipients(recipients, errors)
     if errors:
         raise ValidationError(errors)
     wanted = available if language == "auto" else [language]
@@ -296,7 +303,7 @@ def create_notification(
         try:
             render_for(notification, lang)
         except TemplateProblem as problem:
-            raise ValidationError(_problem_fields(problem), _("The template cannot be rendered.")) from None  # fmt: skip
+            raise ValidationError(problem_fields(problem), _("The template cannot be rendered.")) from None  # fmt: skip
     db.session.add(notification)
     db.session.flush()
     if audience == "affected":
