@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 
 from leaktrack.dbutil import dialect_insert
 from leaktrack.extensions import db
+from leaktrack.notifications.filings import file_settled
 from leaktrack.notifications.models import Delivery, DeliveryEvent
 from leaktrack.notifications.transports import DELIVERY_ARG
 from leaktrack.timeutil import utcnow
@@ -71,6 +72,7 @@ def check_events(payload) -> list[dict]:
 def apply_events(events: list[dict]) -> dict[str, int]:
     """Record each new event (a repeated sg_event_id is skipped) and move its delivery on."""
     applied = repeated = 0
+    settled: set[int] = set()
     table = DeliveryEvent.__table__
     for event in events:
         delivery_id = _delivery_id(event)
@@ -91,15 +93,18 @@ def apply_events(events: list[dict]) -> dict[str, int]:
             repeated += 1
             continue
         applied += 1
-        if delivery_id is not None:
-            _move(delivery_id, event)
+        if delivery_id is not None and _move(delivery_id, event):
+            settled.add(delivery_id)
+    for delivery_id in sorted(settled):
+        file_settled(delivery=db.session.get(Delivery, delivery_id))
     return {"applied": applied, "repeated": repeated}
 
 
-def _move(delivery_id: int, event: dict) -> None:
+def _move(delivery_id: int, event: dict) -> bool:
+    """Apply one event; True when it shows that a message we were unsure of went out."""
     status = db.session.scalar(select(Delivery.status).where(Delivery.id == delivery_id))
     if status is None or status == "cancelled":
-        return
+        return False
     values: dict = {"event_at": utcnow()}
     target = TARGET.get(event["event"])
     if target and RANK[target] > RANK.get(status, 0) or (target and status == "uncertain"):
@@ -114,3 +119,4 @@ def _move(delivery_id: int, event: dict) -> None:
     db.session.execute(
         update(Delivery.__table__).where(Delivery.id == delivery_id).values(**values)
     )
+    return "sent_at" in values and values["status"] in ("sent", "delivered")

@@ -47,3 +47,23 @@ def file_report(*, notification: Notification, message: Message, outcome: Outcom
     except (NotFoundError, ValidationError) as exc:
         log.warning("report %s sent but not filed for %s: %s", notification.id,
                     notification.rule_id, exc)  # fmt: skip
+
+
+def file_settled(*, delivery) -> None:
+    """A regulator report we were unsure of (a crash, a timeout) that SendGrid's events show
+    went out: file it, with the text rendered again for its recipient."""
+    from leaktrack.notifications.service import render_for
+    from leaktrack.notifications.transports import Personalization
+
+    notification = delivery.notification
+    if notification.audience != "regulator" or not notification.rule_id:
+        return
+    if notification.incident is None or not delivery.email:
+        return
+    content = render_for(notification, delivery.language)
+    person = Personalization(
+        delivery.id, delivery.email, render.substitutions({"email": delivery.email})
+    )
+    message = Message(content, "", (person,), {"notification_id": str(notification.id)})
+    file_report(notification=notification, message=message,
+                outcome=Outcome("accepted", message_id=delivery.message_id))  # fmt: skip

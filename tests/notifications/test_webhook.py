@@ -181,3 +181,34 @@ def test_out_of_range_ids_and_times_are_recorded_not_crashed_on(signed_app, clie
     huge = event(10**30, "delivered", "big1", timestamp=10**30)
     response = post(client, [huge, event("x", "delivered", "big2"), event(-5, "bounce", "big3")])
     assert response.status_code == 200 and response.json == {"applied": 3, "repeated": 0}
+
+
+def test_an_uncertain_regulator_report_is_filed_when_events_show_it_went_out(
+    signed_app, client, make_incident
+):
+    from leaktrack.obligations.models import Filing
+
+    ref = make_incident(
+        jurisdictions=["DE"], risk_level="risk", aware_at="2026-12-01T00:00:00+00:00"
+    )
+    with signed_app.app_context():
+        service.create_notification(
+            incident=incidents.get_incident(ref=ref),
+            actor=None,
+            audience="regulator",
+            template_id="gdpr-art33",
+            language="en",
+            recipients=["dpa@example.test"],
+            values={"fields": {"controller": "Example GmbH"}},
+        )
+        db.session.execute(Delivery.__table__.update().values(status="uncertain"))
+        db.session.commit()
+        (delivery_id,) = db.session.scalars(select(Delivery.id)).all()
+    post(client, [event(delivery_id, "delivered", "r1")])
+    with signed_app.app_context():
+        (filing,) = db.session.scalars(select(Filing)).all()
+        assert filing.rule_id == "EU-GDPR-33" and filing.via == "notification"
+        assert "Controller: Example GmbH" in filing.text
+    post(client, [event(delivery_id, "delivered", "r2")])
+    with signed_app.app_context():
+        assert len(db.session.scalars(select(Filing)).all()) == 1
