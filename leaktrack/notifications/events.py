@@ -33,9 +33,10 @@ class BadEvents(ValueError):
 def _delivery_id(event: dict) -> int | None:
     value = event.get(DELIVERY_ARG)
     try:
-        return int(value) if value is not None else None
+        number = int(value) if value is not None else None
     except (TypeError, ValueError):
         return None
+    return number if number is not None and 0 < number < 2**63 else None
 
 
 def _when(event: dict) -> datetime | None:

@@ -467,7 +467,8 @@ def retry_failed(*, notification: Notification, actor, statuses=("failed",)) -> 
 
 def get_notification(*, notification_id: int, incident: Incident | None = None) -> Notification:
     """One notification (of this incident when given), or NotFoundError."""
-    found = db.session.get(Notification, notification_id)
+    valid = isinstance(notification_id, int) and 0 < notification_id < 2**63
+    found = db.session.get(Notification, notification_id) if valid else None
     if found is None or (incident is not None and found.incident_id != incident.id):
         raise NotFoundError(_("No such notification."))
     return found

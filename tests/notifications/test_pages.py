@@ -157,6 +157,7 @@ def test_junk_compose_input_never_gives_a_500(page_client, incident_with_people,
     for query in ("?audience=x&template=y", "?template=../../etc/passwd", ""):
         assert browser.get(f"/incidents/{ref}/notifications/new{query}").status_code == 200
     assert browser.get("/notifications/999999").status_code == 404
+    assert browser.get("/notifications/99999999999999999999999").status_code == 404
     assert browser.get("/notifications/1/deliveries?status=zzz&page=-4").status_code in (200, 404)
 
 

@@ -175,3 +175,9 @@ def test_an_event_settles_an_uncertain_delivery(signed_app, client, sent):
     post(client, [event(i, "processed", f"p{i}") for i in sent])
     with signed_app.app_context():
         assert set(db.session.scalars(select(Delivery.status))) == {"sent"}
+
+
+def test_out_of_range_ids_and_times_are_recorded_not_crashed_on(signed_app, client, sent):
+    huge = event(10**30, "delivered", "big1", timestamp=10**30)
+    response = post(client, [huge, event("x", "delivered", "big2"), event(-5, "bounce", "big3")])
+    assert response.status_code == 200 and response.json == {"applied": 3, "repeated": 0}
