@@ -193,6 +193,8 @@ def add_note(*, incident: Incident, actor, text: str) -> None:
 
 def get_incident(*, ref: str) -> Incident:
     """The incident with this reference, or NotFoundError."""
+    if "\x00" in ref:  # PostgreSQL refuses NUL in text parameters; no ref can hold one
+        raise NotFoundError(_("No incident %(ref)s.", ref=ref.replace("\x00", "")))
     incident = db.session.scalar(select(Incident).where(Incident.ref == ref))
     if incident is None:
         raise NotFoundError(_("No incident %(ref)s.", ref=ref))

@@ -37,13 +37,6 @@ def duration_label(seconds: int | None) -> str:
     return sign + _("%(m)d min", m=minutes)
 
 
-def _incident(ref: str):
-    """The incident, or 404; a ref with a NUL is refused before PostgreSQL sees it."""
-    if "\x00" in ref:
-        raise NotFoundError(_("No incident %(ref)s.", ref=ref.replace("\x00", "")))
-    return incidents.get_incident(ref=ref)
-
-
 @bp.get("/summaries/static/<path:filename>")
 @public
 def static_file(filename: str):
@@ -52,7 +45,7 @@ def static_file(filename: str):
 
 
 def _render_summary(ref: str, *, is_pdf: bool = False) -> str:
-    incident = _incident(ref)
+    incident = incidents.get_incident(ref=ref)
     summary = service.incident_summary(incident=incident)
     shown = [key for key, _path in SECTIONS if has_data(key, summary[key])]
     return render_template(
@@ -90,7 +83,7 @@ def incident_summary_pdf(ref: str):
 @api.get("/<ref>/summary")
 @roles(*ALL_ROLES)
 def incident_summary_json(ref: str):
-    return jsonify(service.incident_summary(incident=_incident(ref)))
+    return jsonify(service.incident_summary(incident=incidents.get_incident(ref=ref)))
 
 
 @bp.context_processor

@@ -191,6 +191,14 @@ def test_unknown_incident_is_404(client, api_headers):
     assert response.status_code == 404 and response.json["error"] == "not_found"
 
 
+@pytest.mark.parametrize(
+    "path", ["", "/obligations", "/playbooks", "/notifications", "/summary", "/affected"]
+)
+def test_a_ref_with_a_nul_is_404_everywhere(client, api_headers, path):
+    response = client.get(f"/api/v1/incidents/LT-2026-%000001{path}", headers=api_headers("admin"))
+    assert response.status_code == 404 and response.json["error"] == "not_found"
+
+
 def test_executives_read_but_never_write(client, api_headers, make_incident):
     headers = api_headers("executive")
     ref = make_incident()

@@ -58,3 +58,12 @@ def test_fetcher_serves_nothing_but_static_files(url):
     assert local_file(url) is None
     with pytest.raises(ValueError):
         StaticFetcher().fetch(url)
+
+
+def test_summary_pdf_in_japanese(worked_incident, page_client):
+    response = page_client("executive").get(
+        f"/incidents/{worked_incident}/summary.pdf", headers={"Accept-Language": "ja"}
+    )
+    assert response.status_code == 200
+    text = " ".join(_pdf_text(response.data).split())
+    assert "主な日時" in text and "影響を受けた人数" in text
