@@ -41,7 +41,10 @@ def parse_iso(text: str) -> datetime:
     value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     if value.tzinfo is None:
         raise ValueError("the time needs an offset, e.g. +09:00 or Z")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+03:00 is before year 1 in UTC
+        raise ValueError("the time is out of range") from None
 
 
 def localize(naive: datetime, zone: str) -> datetime:

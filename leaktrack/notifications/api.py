@@ -63,7 +63,7 @@ def _scheduled_for(value):
         return None
     try:
         return parse_iso(value)
-    except (ValueError, OverflowError):  # year 1 with a positive offset overflows
+    except ValueError:
         raise ValidationError(
             {"scheduled_for": _("Give an ISO 8601 time with an offset.")}
         ) from None

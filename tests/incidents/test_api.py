@@ -67,6 +67,7 @@ def test_refs_count_up_within_the_year(client, api_headers):
         ({"aware_at": "2999-01-01T00:00:00Z"}, "aware_at"),
         ({"aware_at": "yesterday"}, "aware_at"),
         ({"aware_at": "2026-01-01T10:00:00"}, "aware_at"),
+        ({"occurred_at": "0001-01-01T00:19:22+03:06"}, "occurred_at"),
         (
             {"occurred_at": "2026-02-01T00:00:00Z", "contained_at": "2026-01-01T00:00:00Z"},
             "contained_at",
