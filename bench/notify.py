@@ -188,6 +188,7 @@ def baseline(database_url: str, instance: str, host: str, requests: int, recipie
         content = render.render(template, {"incident": service.incident_values(
             service.SampleIncident(), "ja"), "fields": render.merged_fields(template, {})})  # fmt: skip
     per_request = math.ceil(recipients / requests)
+    used = render.used_fields(content)  # the dispatch sends only the values the content uses
     bodies = []
     for b in range(min(requests, 20)):
         people = tuple(
@@ -199,7 +200,8 @@ def baseline(database_url: str, instance: str, host: str, requests: int, recipie
                         "name": f"山田 太郎{n}",
                         "email": f"user{n}@example.jp",
                         "data": "氏名、メールアドレス",
-                    }
+                    },
+                    used,
                 ),
             )  # fmt: skip
             for n in range(b * per_request, (b + 1) * per_request)

@@ -52,6 +52,7 @@ def from_environment(instance_path: str, given: dict) -> dict:
         "LEAKTRACK_TEMPLATES_DIR": env("LEAKTRACK_TEMPLATES_DIR")
         or _shipped_or_packaged("notifications"),
         "LEAKTRACK_RULES_DIR": env("LEAKTRACK_RULES_DIR"),
+        "LEAKTRACK_REGULATORS_FILE": env("LEAKTRACK_REGULATORS_FILE"),
         "LEAKTRACK_LOG_FORMAT": env("LEAKTRACK_LOG_FORMAT", "text"),
         "LOGIN_RATE_LIMIT": env("LEAKTRACK_LOGIN_RATE_LIMIT", "10 per minute"),
         "LEAKTRACK_RETIRED_DATA_KEYS": env("LEAKTRACK_RETIRED_DATA_KEYS", ""),

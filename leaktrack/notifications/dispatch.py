@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import Table, and_, select, update
 from sqlalchemy.orm import Session
@@ -48,9 +49,8 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class Claimed:
-    """A claimed delivery row, as much as preparing it needs."""
+class Claimed(NamedTuple):
+    """A claimed delivery row, as much as preparing it needs (a tuple: a batch makes 1,000)."""
 
     id: int
     notification_id: int
@@ -111,18 +111,23 @@ class Dispatcher:
         #: claim token -> the ids it holds, sorted (only the current claim is kept)
         self.claimed: dict[str, list[int]] = {}
 
+    def _execute(self, statement):
+        """Run a Core statement on the session's connection (its transaction), without the
+        ORM's result handling, which costs more than the statement for 1,000-row batches."""
+        return self.session.connection().execute(statement)
+
     # -- leases ---------------------------------------------------------------------------
 
     def reclaim_expired(self) -> None:
         """Expired leases: never posted → scheduled again; maybe posted → uncertain."""
         t, now = self.table, self.clock()
         expired = and_(t.c.status == "sending", t.c.lease_until < now)
-        again = self.session.execute(
+        again = self._execute(
             update(t)
             .where(expired, t.c.posted_at.is_(None))
             .values(status="scheduled", claim_token=None, lease_until=None)
         ).rowcount
-        unsure = self.session.execute(
+        unsure = self._execute(
             update(t)
             .where(expired, t.c.posted_at.is_not(None))
             .values(status="uncertain", claim_token=None, lease_until=None)
@@ -136,7 +141,7 @@ class Dispatcher:
     def resend_unsettled(self, grace: timedelta = UNCERTAIN_GRACE) -> int:
         """Uncertain deliveries no event settled within `grace`: scheduled again."""
         t, now = self.table, self.clock()
-        count = self.session.execute(
+        count = self._execute(
             update(t)
             .where(t.c.status == "uncertain", t.c.posted_at < now - grace, t.c.event_at.is_(None))
             .values(status="scheduled", posted_at=None, due_at=now)
@@ -181,7 +186,7 @@ class Dispatcher:
                 t.c.email,
             )
         )
-        rows = [Claimed(*row) for row in self.session.execute(statement).all()]
+        rows = list(map(Claimed._make, self._execute(statement).all()))
         self.session.commit()
         rows.sort(key=lambda row: row.id)
         self.claimed = {token: [row.id for row in rows]}
@@ -206,7 +211,7 @@ class Dispatcher:
 
     def _update(self, token: str, ids: Iterable[int], **values) -> None:
         t = self.table
-        self.session.execute(
+        self._execute(
             update(t).where(self._which(token, ids), t.c.status == "sending").values(**values)
         )
 

@@ -61,12 +61,14 @@ def _contacts(rows: list[Claimed]) -> dict[int, tuple[str, str]]:
         )
     else:
         query = select(*columns).where(Stakeholder.id.in_(sorted(wanted)))
-    ring, found = key_ring(), {}
-    for sid, kind, ref, key_id, pii in db.session.execute(query).all():
+    ring, keys, found = key_ring(), {}, {}
+    # the session's connection: the ORM's handling of 1,000 result rows costs more than the query
+    for sid, kind, ref, key_id, pii in db.session.connection().execute(query).all():
         if pii is None or sid not in wanted:
             continue
         try:
-            name, email, _phone, _address = open_sealed(ring.get(key_id), pii, associated_data(kind, ref))  # fmt: skip
+            key = keys.get(key_id) or keys.setdefault(key_id, ring.get(key_id))
+            name, email, _phone, _address = open_sealed(key, pii, associated_data(kind, ref))
         except (KeyError, ValueError):
             continue
         found[sid] = (name, email)
@@ -79,12 +81,21 @@ class _Preparer:
     def __init__(self):
         self.content: dict[tuple[int, str], render.Rendered] = {}
         self.sender = current_app.config.get("SENDGRID_FROM") or "leaktrack@localhost"
+        #: notification id → whether its accepted requests are filed (a regulator report)
+        self.files_report: dict[int, bool] = {}
+        #: first delivery id of each prepared message → its language
+        self.languages: dict[int, str] = {}
 
     def _content(self, notification_id: int, language: str) -> render.Rendered:
         key = (notification_id, language)
         if key not in self.content:
             notification = db.session.get(Notification, notification_id)
             self.content[key] = render_for(notification, language)
+            self.files_report[notification_id] = bool(
+                notification.audience == "regulator"
+                and notification.rule_id
+                and notification.incident_id
+            )
         return self.content[key]
 
     def __call__(self, rows: list[Claimed]) -> Prepared:
@@ -100,7 +111,7 @@ class _Preparer:
                 for row in members:
                     prepared.failed[row.id] = f"template: {problem}"[:500]
                 continue
-            used = render.used_fields(content)
+            substitutions = render.substituter(render.used_fields(content))
             people = []
             for row in members:
                 if row.stakeholder_id is not None:
@@ -112,20 +123,30 @@ class _Preparer:
                     prepared.failed[row.id] = "no address"
                     continue
                 values = {"name": name, "email": email, "data": data}
-                people.append(Personalization(row.id, email, render.substitutions(values, used)))
+                people.append(Personalization(row.id, email, substitutions(values)))
             extra = {"notification_id": str(notification_id)}
             for batch in batches(people):
+                self.languages[batch[0].delivery_id] = language
                 prepared.messages.append(Message(content, self.sender, tuple(batch), extra))
         return prepared
 
+    def record(self, message: Message, outcome: Outcome, transport_name: str) -> None:
+        """Keep the content of an accepted request; a regulator report becomes a filing."""
+        notification_id = int(message.custom_args["notification_id"])
+        language = self.languages.pop(message.personalizations[0].delivery_id, None)
+        _record_message(message, outcome, transport_name, language=language,
+                        files_report=self.files_report.get(notification_id))  # fmt: skip
 
-def _record_message(message: Message, outcome: Outcome, transport_name: str) -> None:
+
+def _record_message(message: Message, outcome: Outcome, transport_name: str, *,
+                    language: str | None = None, files_report: bool | None = None) -> None:  # fmt: skip
     """Keep the content of an accepted request; a regulator report becomes a filing."""
     notification_id = int(message.custom_args["notification_id"])
     first = message.personalizations[0]
-    language = db.session.execute(
-        select(Delivery.language).where(Delivery.id == first.delivery_id)
-    ).scalar_one()
+    if language is None:
+        language = db.session.execute(
+            select(Delivery.language).where(Delivery.id == first.delivery_id)
+        ).scalar_one()
     db.session.add(
         SentMessage(
             notification_id=notification_id,
@@ -139,6 +160,8 @@ def _record_message(message: Message, outcome: Outcome, transport_name: str) -> 
             first_delivery_id=first.delivery_id,
         )
     )
+    if files_report is False:
+        return
     notification = db.session.get(Notification, notification_id)
     if notification.audience == "regulator" and notification.rule_id and notification.incident:
         from leaktrack.notifications.filings import file_report
@@ -157,12 +180,13 @@ def dispatch_due(*, transport_=None, budget: float | None = 50.0, sleep=None, cl
         options["clock"] = clock
     if max_attempts is not None:
         options["max_attempts"] = max_attempts
+    preparer = _Preparer()
     dispatcher = Dispatcher(
         db.session,
         Delivery.__table__,
         transport=chosen,
-        prepare=_Preparer(),
-        on_accepted=lambda message, outcome: _record_message(message, outcome, chosen.name),
+        prepare=preparer,
+        on_accepted=lambda message, outcome: preparer.record(message, outcome, chosen.name),
         **options,
     )
     dispatcher.resend_unsettled()

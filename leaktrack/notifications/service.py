@@ -45,6 +45,11 @@ FIELD_MAX = 20_000
 # -- templates -----------------------------------------------------------------------------
 
 
+def regulator_directory():
+    """The regulator directory loaded when the app started."""
+    return current_app.extensions["leaktrack_regulators"]
+
+
 def templates() -> dict[tuple[str, str], Template]:
     """Every template of the configured folder, loaded once per app; a broken one raises."""
     loaded = current_app.extensions.get("leaktrack_templates")

@@ -90,9 +90,17 @@ def _form_state(ref: str, source) -> dict:
         from leaktrack.obligations.service import rule_set
 
         rule = rule_set().get(template.rule)
+    regulators = _regulator_choices(audience, template)
+    chosen = next((r for r in regulators if r.id == source.get("regulator")), None)
+    recipients = source.get("recipients", "")
+    if chosen is not None and chosen.email and not recipients:
+        recipients = chosen.email
     return {
         "audience": audience,
         "template_id": template_id,
+        "regulators": regulators,
+        "regulator": chosen,
+        "recipients": recipients,
         "template_options": options,
         "template_languages": languages,
         "fields": template.fields if template else {},
@@ -104,6 +112,13 @@ def _form_state(ref: str, source) -> dict:
         "audience_labels": AUDIENCE_LABELS,
         "users": _users() if audience == "internal" else [],
     }
+
+
+def _regulator_choices(audience: str, template) -> list:
+    """Directory entries that receive reports for the template's rule."""
+    if audience != "regulator" or template is None:
+        return []
+    return service.regulator_directory().for_rule(template.rule)
 
 
 def _users() -> list[str]:
@@ -130,6 +145,13 @@ def _scheduled_for() -> datetime | None:
         return localize(datetime.fromisoformat(raw), current_app.config["LEAKTRACK_TIMEZONE"])
     except ValueError:
         raise ValidationError({"scheduled_for": _("Not a valid date and time.")}) from None
+
+
+def _refuse_web_form_only() -> None:
+    """A regulator that takes reports only through its web form is not sent to."""
+    chosen = service.regulator_directory().get(request.form.get("regulator"))
+    if chosen is not None and chosen.is_web_form_only:
+        raise ValidationError({"recipients": _("%(name)s takes reports only through its web form: %(url)s", name=chosen.name, url=chosen.filing_url)})  # fmt: skip
 
 
 def _compose_arguments(incident) -> dict:
@@ -171,6 +193,7 @@ def show_preview(ref: str):
 def schedule(ref: str):
     incident = incidents.get_incident(ref=ref)
     try:
+        _refuse_web_form_only()
         notification = service.create_notification(
             actor=current_user, **_compose_arguments(incident)
         )
