@@ -137,6 +137,16 @@ def test_import_links_everyone_with_the_incidents_categories(app, do_import, mak
     assert again.linked == 0
 
 
+def test_a_ref_repeated_in_one_file_is_one_person_linked_once(app, do_import, make_incident):
+    ref = make_incident(data_categories=["name"])
+    again = ROWS[0].replace("taro@example.jp", "taro2@example.jp")
+    result = do_import(csv_bytes([*ROWS, again, ROWS[0]]), incident=ref)
+    assert (result.read, result.inserted, result.linked) == (5, 3, 3)
+    assert _people(app)["C-1"]["email"] == "taro@example.jp"  # the last row wins
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(IncidentStakeholder)) == 3
+
+
 def test_import_with_other_categories_and_unknown_ones(app, do_import, make_incident):
     ref = make_incident(data_categories=["name"])
     with pytest.raises(ValidationError):
