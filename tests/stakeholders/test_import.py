@@ -78,6 +78,19 @@ def test_each_kind_of_bad_row_is_reported_with_its_line(app, do_import):
     assert result.errors_csv().splitlines()[:2] == ["line,reason", '3,"no external_ref"']
 
 
+def test_bad_bytes_and_odd_breaks_deep_in_a_large_file_keep_their_lines(app, do_import):
+    many = [f"M-{n},名前{n},,,,JP,," for n in range(3000)]  # more than one decoded block
+    rows = ["X-3,o\x85k\u2028ok,,,,JP,,", *many, "X-1,a\x1cb,,,,JP,,", "X-2,c\u2028d,,,,JP,,"]
+    content = csv_bytes(rows, encoding="utf-8").replace(b"X-2,c", b"X-2,\xff")
+    result = do_import(content, encoding="utf-8")
+    assert result.first_errors == [
+        (3003, "control character in name"),
+        (3004, "undecodable bytes (not utf-8)"),
+    ]
+    assert result.inserted == 3001
+    assert _people(app)["X-3"]["name"] == "o\x85k\u2028ok"
+
+
 def test_quoted_newlines_keep_line_numbers_right(app, do_import):
     rows = ['C-1,x,,,"Two\nLines",JP,,', 'C-2,"Tab\tName",,,,JP,,', "C-3,x,bad,,,JP,,"]
     result = do_import(csv_bytes(rows))
