@@ -27,7 +27,7 @@ run: install
 	$(BIN)/leaktrack db upgrade
 	$(BIN)/leaktrack users ensure-admin
 	@echo "leaktrack on http://$(HOST):$(PORT) (Ctrl-C stops the web app and the scheduler)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	$(BIN)/leaktrack scheduler & \
 	$(BIN)/leaktrack run --host $(HOST) --port $(PORT)
 

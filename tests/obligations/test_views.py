@@ -99,6 +99,19 @@ def test_a_filing_made_elsewhere_is_recorded_in_local_time(page_client, app, app
         assert (filing.reference, filing.text, filing.via) == ("PPC-2026-77", "速報", "external")
 
 
+def test_a_met_obligation_shows_its_deadline_without_a_countdown(page_client, appi_leak):
+    client = page_client("responder")
+    client.post(
+        f"/incidents/{appi_leak}/obligations/JP-APPI-PPC-PRELIM/filings",
+        data={"filed_at": utcnow().strftime("%Y-%m-%dT%H:%M"), "reference": "R-1", "text": "速報"},
+    )
+    page = client.get(f"/incidents/{appi_leak}").get_data(as_text=True)
+    rows = {row.split('"')[0]: row for row in page.split('id="obligation-')[1:]}
+    met, pending = rows["JP-APPI-PPC-PRELIM"], rows["JP-APPI-PPC-FINAL"]
+    assert "data-countdown" not in met and "<time datetime=" in met
+    assert "data-countdown" in pending
+
+
 def test_a_clock_event_is_recorded_from_the_panel(page_client, app, make_incident):
     ref = make_incident(jurisdictions=["US"], aware_at=utcnow() - 10 * HOUR)
     at = (utcnow() - HOUR).strftime("%Y-%m-%dT%H:%M")
