@@ -27,6 +27,7 @@ from .models import Stakeholder
 from .records import Invalid, Record
 
 BATCH = 5000
+NONCES = 4096
 COLUMNS = (
     "kind, external_ref, ref_hash, key_id, pii, pii_digest, email_index, phone_index,"
     " country, region, language, created_at, updated_at"
@@ -94,9 +95,13 @@ def sealed_rows(records: Iterable[Record], *, kind: str, key: crypto.DataKey, no
     norm_email, norm_phone = crypto.normalise_email, crypto.normalise_phone
     kind_prefix = f"r:{kind}\x1f"
     aad_prefix = f"{kind}\x1f"
+    # Random nonces fetched from the OS a few thousand at a time: one system call, not one a row.
+    pool, at = b"", 0
     for line, ref, name, email, phone, address, country, region, language in records:
         plain = f"{name}\x1f{email}\x1f{phone}\x1f{address}".encode()
-        nonce = urandom(12)
+        if at == len(pool):
+            pool, at = urandom(12 * NONCES), 0
+        nonce, at = pool[at : at + 12], at + 12
         digits = norm_phone(phone) if phone else ""
         yield (
             line, kind, ref,
@@ -133,8 +138,10 @@ class _Writer:
         # this connection keeps a million-row import from thrashing (memory stays bounded).
         self.cursor.execute("PRAGMA cache_size = -131072")
         if self.keep_refs:
+            # No key: appending is cheaper than keeping a second index of a million refs, and
+            # the link query looks each ref up through the stakeholders' unique index instead.
             self.cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS stakeholder_stage (external_ref TEXT PRIMARY KEY)"
+                "CREATE TEMP TABLE IF NOT EXISTS stakeholder_stage (external_ref TEXT)"
             )
             self.cursor.execute("DELETE FROM temp.stakeholder_stage")
 
@@ -156,7 +163,7 @@ class _Writer:
         self.affected += self.cursor.rowcount
         if self.keep_refs:
             self.cursor.executemany(
-                "INSERT OR IGNORE INTO temp.stakeholder_stage VALUES (?)", [(r[2],) for r in rows]
+                "INSERT INTO temp.stakeholder_stage VALUES (?)", [(r[2],) for r in rows]
             )
 
     def finish(self) -> None:

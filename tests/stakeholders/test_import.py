@@ -78,6 +78,19 @@ def test_each_kind_of_bad_row_is_reported_with_its_line(app, do_import):
     assert result.errors_csv().splitlines()[:2] == ["line,reason", '3,"no external_ref"']
 
 
+def test_bad_bytes_and_odd_breaks_deep_in_a_large_file_keep_their_lines(app, do_import):
+    many = [f"M-{n},名前{n},,,,JP,," for n in range(3000)]  # more than one decoded block
+    rows = ["X-3,o\x85k\u2028ok,,,,JP,,", *many, "X-1,a\x1cb,,,,JP,,", "X-2,c\u2028d,,,,JP,,"]
+    content = csv_bytes(rows, encoding="utf-8").replace(b"X-2,c", b"X-2,\xff")
+    result = do_import(content, encoding="utf-8")
+    assert result.first_errors == [
+        (3003, "control character in name"),
+        (3004, "undecodable bytes (not utf-8)"),
+    ]
+    assert result.inserted == 3001
+    assert _people(app)["X-3"]["name"] == "o\x85k\u2028ok"
+
+
 def test_quoted_newlines_keep_line_numbers_right(app, do_import):
     rows = ['C-1,x,,,"Two\nLines",JP,,', 'C-2,"Tab\tName",,,,JP,,', "C-3,x,bad,,,JP,,"]
     result = do_import(csv_bytes(rows))
@@ -135,6 +148,16 @@ def test_import_links_everyone_with_the_incidents_categories(app, do_import, mak
         assert incident.affected_count == 10
     again = do_import(csv_bytes(), incident=ref)
     assert again.linked == 0
+
+
+def test_a_ref_repeated_in_one_file_is_one_person_linked_once(app, do_import, make_incident):
+    ref = make_incident(data_categories=["name"])
+    again = ROWS[0].replace("taro@example.jp", "taro2@example.jp")
+    result = do_import(csv_bytes([*ROWS, again, ROWS[0]]), incident=ref)
+    assert (result.read, result.inserted, result.linked) == (5, 3, 3)
+    assert _people(app)["C-1"]["email"] == "taro@example.jp"  # the last row wins
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(IncidentStakeholder)) == 3
 
 
 def test_import_with_other_categories_and_unknown_ones(app, do_import, make_incident):
