@@ -6,6 +6,7 @@ of 127.0.0.1. Screenshots go to test-artifacts/. Without Chromium the tests are 
 in CI (CI=true), where a missing browser fails them.
 """
 
+import contextlib
 import os
 import re
 import socket
@@ -71,10 +72,8 @@ def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> 
     raise RuntimeError(f"the app did not answer {url} within {timeout} s")
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The app served on a free port over a freshly migrated SQLite database."""
-    folder = tmp_path_factory.mktemp("live")
+def app_env(folder: Path) -> dict:
+    """The environment of an app over a fresh SQLite database in this folder, migrated."""
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{folder / 'leaktrack.db'}",
@@ -83,9 +82,12 @@ def live_server(tmp_path_factory):
         "LEAKTRACK_TIMEZONE": "Asia/Tokyo",
     }
     _leaktrack("db", "upgrade", env=env)
-    printed = _leaktrack("users", "ensure-admin", env=env)
-    email = re.search(r"e-mail:\s*(\S+)", printed).group(1)
-    password = re.search(r"password:\s*(\S+)", printed).group(1)
+    return env
+
+
+@contextlib.contextmanager
+def serve(env: dict, folder: Path, *, email: str, password: str):
+    """The app with this environment on a free port, until the block ends."""
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "leaktrack", "run", "--port", str(port)],
@@ -101,6 +103,18 @@ def live_server(tmp_path_factory):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The app served on a free port over a freshly migrated SQLite database."""
+    folder = tmp_path_factory.mktemp("live")
+    env = app_env(folder)
+    printed = _leaktrack("users", "ensure-admin", env=env)
+    email = re.search(r"e-mail:\s*(\S+)", printed).group(1)
+    password = re.search(r"password:\s*(\S+)", printed).group(1)
+    with serve(env, folder, email=email, password=password) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

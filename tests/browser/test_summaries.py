@@ -1,13 +1,11 @@
 """An executive opens the dashboard and an incident summary over the demo data set."""
 
 import re
-import subprocess
-import sys
 
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ROOT, TEST_DATA_KEY, LiveServer, _free_port, _leaktrack, _wait_until_up
+from .conftest import _leaktrack, app_env, serve
 from .test_foundation import TOO_WIDE
 
 pytestmark = pytest.mark.browser
@@ -17,31 +15,11 @@ pytestmark = pytest.mark.browser
 def demo_server(tmp_path_factory):
     """The app over a fresh database loaded by `leaktrack demo`; the demo executive signs in."""
     folder = tmp_path_factory.mktemp("demo")
-    env = {
-        **__import__("os").environ,
-        "DATABASE_URL": f"sqlite:///{folder / 'leaktrack.db'}",
-        "SECRET_KEY": "browser-test-secret",
-        "LEAKTRACK_DATA_KEY": TEST_DATA_KEY,
-        "LEAKTRACK_TIMEZONE": "Asia/Tokyo",
-    }
-    _leaktrack("db", "upgrade", env=env)
+    env = app_env(folder)
     printed = _leaktrack("demo", "--incidents", "30", env=env)
     found = re.search(r"executive e-mail: (\S+)\s+password: (\S+)", printed)
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "leaktrack", "run", "--port", str(port)],
-        env={**env, "FLASK_RUN_HOST": "127.0.0.1"},
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=(folder / "server.log").open("w"),
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url + "/healthz", server)
-        yield LiveServer(url=url, admin_email=found.group(1), admin_password=found.group(2))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with serve(env, folder, email=found.group(1), password=found.group(2)) as server:
+        yield server
 
 
 def test_executive_reads_the_dashboard_and_a_summary(page, demo_server, screenshot):

@@ -55,7 +55,8 @@ def test_a_week_is_claimed_once(app):
         assert db.session.scalars(select(DigestClaim.week)).all() == ["2026-W49", "2026-W50"]
 
 
-def test_two_schedulers_claim_a_week_once(app):
+def _race(app, work, *, timeout: float) -> list:
+    """Run `work` in two threads at once, each in its own app context; their results."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("concurrent writers need PostgreSQL (LEAKTRACK_TEST_DATABASE_URL)")
     start, results, errors = threading.Barrier(2), [], []
@@ -64,8 +65,7 @@ def test_two_schedulers_claim_a_week_once(app):
         try:
             with app.app_context():
                 start.wait()
-                results.append(digest.claim_week(week="2026-W49", recipients=1, now=utc("2026-11-30T09:00")))  # fmt: skip
-                threading.Event().wait(0.3)  # hold the claim uncommitted while the other tries
+                results.append(work())
                 db.session.commit()
         except Exception as exc:  # reported below
             errors.append(exc)
@@ -74,9 +74,18 @@ def test_two_schedulers_claim_a_week_once(app):
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=30)
+        thread.join(timeout=timeout)
     assert not errors
-    assert sorted(results) == [False, True]
+    return results
+
+
+def test_two_schedulers_claim_a_week_once(app):
+    def claim():
+        claimed = digest.claim_week(week="2026-W49", recipients=1, now=utc("2026-11-30T09:00"))
+        threading.Event().wait(0.3)  # hold the claim uncommitted while the other tries
+        return claimed
+
+    assert sorted(_race(app, claim, timeout=30)) == [False, True]
 
 
 def test_digest_values(app):
@@ -159,25 +168,7 @@ def test_no_digest_without_executives(app, make_user):
 
 
 def test_two_schedulers_send_one_digest(app, executives):
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        pytest.skip("concurrent writers need PostgreSQL (LEAKTRACK_TEST_DATABASE_URL)")
-    start, sent, errors = threading.Barrier(2), [], []
-
-    def scheduler():
-        try:
-            with app.app_context():
-                start.wait()
-                sent.append(digest.send_weekly_digest(now=MONDAY_9))
-                db.session.commit()
-        except Exception as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=scheduler) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors
+    sent = _race(app, lambda: digest.send_weekly_digest(now=MONDAY_9), timeout=60)
     assert sorted(sent) == [0, 2]
     with app.app_context():
         assert len(_digests()) == 2
